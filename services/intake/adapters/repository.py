@@ -1,0 +1,410 @@
+"""All SQL of the intake service. One repository per open session (transaction); handlers commit."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.intake.adapters.tables import (
+    accounts,
+    affiliations,
+    applications,
+    conduct_records,
+    employers,
+    idempotency_keys,
+    materials,
+    refresh_tokens,
+    round_events,
+    rounds,
+    timeline,
+)
+
+Row = Mapping[str, Any]
+
+
+class IntakeRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.s = session
+
+    async def _one(self, q: sa.Select[Any]) -> Row | None:
+        row: Row | None = (await self.s.execute(q)).mappings().first()
+        return row
+
+    async def _all(self, q: sa.Select[Any]) -> list[Row]:
+        return list((await self.s.execute(q)).mappings().all())
+
+    async def _count(self, q: sa.Select[Any]) -> int:
+        return int(
+            await self.s.scalar(sa.select(sa.func.count()).select_from(q.order_by(None).subquery())) or 0
+        )
+
+    # ---- accounts -------------------------------------------------------------------------------
+    async def insert_account(self, values: dict[str, Any]) -> None:
+        await self.s.execute(sa.insert(accounts).values(**values))
+
+    async def account(self, account_id: str) -> Row | None:
+        return await self._one(
+            sa.select(accounts, employers.c.credit_code.label("employer_credit_code"))
+            .select_from(accounts.outerjoin(employers, employers.c.id == accounts.c.employer_id))
+            .where(accounts.c.id == account_id)
+        )
+
+    async def account_by_username(self, username: str) -> Row | None:
+        return await self._one(
+            sa.select(accounts, employers.c.credit_code.label("employer_credit_code"))
+            .select_from(accounts.outerjoin(employers, employers.c.id == accounts.c.employer_id))
+            .where(accounts.c.username == username)
+        )
+
+    async def username_taken(self, username: str) -> bool:
+        return bool(await self.s.scalar(sa.select(sa.exists().where(accounts.c.username == username))))
+
+    async def list_accounts(self, role: str | None, limit: int, offset: int) -> tuple[list[Row], int]:
+        q = sa.select(accounts, employers.c.credit_code.label("employer_credit_code")).select_from(
+            accounts.outerjoin(employers, employers.c.id == accounts.c.employer_id)
+        )
+        if role:
+            q = q.where(accounts.c.role == role)
+        total = await self._count(q)
+        return await self._all(
+            q.order_by(accounts.c.created_at, accounts.c.id).limit(limit).offset(offset)
+        ), total
+
+    async def set_account_status(self, account_id: str, status: str) -> None:
+        await self.s.execute(sa.update(accounts).where(accounts.c.id == account_id).values(status=status))
+
+    # ---- refresh tokens -------------------------------------------------------------------------
+    async def insert_refresh_token(self, values: dict[str, Any]) -> None:
+        await self.s.execute(sa.insert(refresh_tokens).values(**values))
+
+    async def refresh_token_for_update(self, token_hash: str) -> Row | None:
+        return await self._one(
+            sa.select(refresh_tokens).where(refresh_tokens.c.token_hash == token_hash).with_for_update()
+        )
+
+    async def mark_refresh_token_used(self, token_hash: str, now: datetime) -> None:
+        await self.s.execute(
+            sa.update(refresh_tokens).where(refresh_tokens.c.token_hash == token_hash).values(used_at=now)
+        )
+
+    async def revoke_refresh_family(self, family_id: str, now: datetime) -> None:
+        await self.s.execute(
+            sa.update(refresh_tokens)
+            .where(refresh_tokens.c.family_id == family_id, refresh_tokens.c.revoked_at.is_(None))
+            .values(revoked_at=now)
+        )
+
+    async def revoke_account_refresh_tokens(self, account_id: str, now: datetime) -> None:
+        await self.s.execute(
+            sa.update(refresh_tokens)
+            .where(refresh_tokens.c.account_id == account_id, refresh_tokens.c.revoked_at.is_(None))
+            .values(revoked_at=now)
+        )
+
+    # ---- employers and affiliations -------------------------------------------------------------
+    async def insert_employer(self, values: dict[str, Any]) -> None:
+        await self.s.execute(sa.insert(employers).values(**values))
+
+    async def employer(self, employer_id: str) -> Row | None:
+        return await self._one(sa.select(employers).where(employers.c.id == employer_id))
+
+    async def employer_by_code(self, credit_code: str) -> Row | None:
+        return await self._one(sa.select(employers).where(employers.c.credit_code == credit_code))
+
+    def _affiliation_query(self) -> sa.Select[Any]:
+        return sa.select(
+            affiliations,
+            accounts.c.name.label("applicant_name"),
+            employers.c.name.label("employer_name"),
+            employers.c.credit_code.label("employer_credit_code"),
+        ).select_from(
+            affiliations.join(accounts, accounts.c.id == affiliations.c.applicant_id).join(
+                employers, employers.c.id == affiliations.c.employer_id
+            )
+        )
+
+    async def insert_affiliation(self, values: dict[str, Any]) -> None:
+        await self.s.execute(sa.insert(affiliations).values(**values))
+
+    async def affiliation(self, affiliation_id: str, *, for_update: bool = False) -> Row | None:
+        q = self._affiliation_query().where(affiliations.c.id == affiliation_id)
+        if for_update:
+            q = q.with_for_update(of=affiliations)
+        return await self._one(q)
+
+    async def live_affiliation(self, applicant_id: str) -> Row | None:
+        return await self._one(
+            self._affiliation_query().where(
+                affiliations.c.applicant_id == applicant_id, affiliations.c.status != "ended"
+            )
+        )
+
+    async def update_affiliation(self, affiliation_id: str, **values: Any) -> None:
+        await self.s.execute(
+            sa.update(affiliations).where(affiliations.c.id == affiliation_id).values(**values)
+        )
+
+    async def list_affiliations(
+        self,
+        *,
+        applicant_id: str | None,
+        employer_id: str | None,
+        status: str | None,
+        limit: int,
+        offset: int,
+    ) -> tuple[list[Row], int]:
+        q = self._affiliation_query()
+        if applicant_id:
+            q = q.where(affiliations.c.applicant_id == applicant_id)
+        if employer_id:
+            q = q.where(affiliations.c.employer_id == employer_id)
+        if status:
+            q = q.where(affiliations.c.status == status)
+        total = await self._count(q)
+        rows = await self._all(
+            q.order_by(affiliations.c.created_at.desc(), affiliations.c.id).limit(limit).offset(offset)
+        )
+        return rows, total
+
+    # ---- rounds -----------------------------------------------------------------------------------
+    async def insert_round(self, values: dict[str, Any]) -> None:
+        await self.s.execute(sa.insert(rounds).values(**values))
+
+    async def round(self, round_id: str, *, for_update: bool = False) -> Row | None:
+        q = sa.select(rounds).where(rounds.c.id == round_id)
+        if for_update:
+            q = q.with_for_update()
+        return await self._one(q)
+
+    async def round_exists(self, program: str, year: int) -> bool:
+        return bool(
+            await self.s.scalar(
+                sa.select(sa.exists().where(rounds.c.program == program, rounds.c.year == year))
+            )
+        )
+
+    async def list_rounds(
+        self, *, program: str | None, year: int | None, limit: int, offset: int
+    ) -> tuple[list[Row], int]:
+        q = sa.select(rounds)
+        if program:
+            q = q.where(rounds.c.program == program)
+        if year:
+            q = q.where(rounds.c.year == year)
+        total = await self._count(q)
+        return await self._all(
+            q.order_by(rounds.c.year.desc(), rounds.c.id).limit(limit).offset(offset)
+        ), total
+
+    async def all_rounds(self) -> list[Row]:
+        return await self._all(sa.select(rounds.c.id, rounds.c.phases))
+
+    async def rounds_with_unannounced_boundaries(self) -> list[str]:
+        """Rounds whose closing has not been announced yet (the job checks their dates)."""
+        q = sa.select(rounds.c.id).where(
+            rounds.c.announced_index < sa.func.jsonb_array_length(rounds.c.phases)
+        )
+        return list((await self.s.execute(q)).scalars().all())
+
+    async def set_announced(self, round_id: str, index: int, now: datetime) -> None:
+        await self.s.execute(
+            sa.update(rounds).where(rounds.c.id == round_id).values(announced_index=index, announced_at=now)
+        )
+
+    async def update_round(self, round_id: str, **values: Any) -> None:
+        await self.s.execute(sa.update(rounds).where(rounds.c.id == round_id).values(**values))
+
+    async def insert_round_event(self, values: dict[str, Any]) -> bool:
+        r = await self.s.execute(
+            pg_insert(round_events).values(**values).on_conflict_do_nothing().returning(round_events.c.id)
+        )
+        return r.scalar() is not None
+
+    async def round_events(self, round_id: str) -> list[Row]:
+        return await self._all(
+            sa.select(round_events).where(round_events.c.round_id == round_id).order_by(round_events.c.at)
+        )
+
+    # ---- applications -----------------------------------------------------------------------------
+    def _application_query(self) -> sa.Select[Any]:
+        return sa.select(
+            applications,
+            employers.c.name.label("employer_name"),
+            employers.c.credit_code.label("employer_credit_code"),
+            rounds.c.program.label("program"),
+        ).select_from(
+            applications.join(employers, employers.c.id == applications.c.employer_id).join(
+                rounds, rounds.c.id == applications.c.round_id
+            )
+        )
+
+    async def insert_application(self, values: dict[str, Any]) -> None:
+        await self.s.execute(sa.insert(applications).values(**values))
+
+    async def application(self, application_id: str, *, for_update: bool = False) -> Row | None:
+        q = self._application_query().where(applications.c.id == application_id)
+        if for_update:
+            q = q.with_for_update(of=applications)
+        return await self._one(q)
+
+    async def application_of(self, round_id: str, applicant_id: str) -> Row | None:
+        return await self._one(
+            sa.select(applications.c.id).where(
+                applications.c.round_id == round_id, applications.c.applicant_id == applicant_id
+            )
+        )
+
+    async def application_of_person(self, round_id: str, id_digest: str) -> Row | None:
+        return await self._one(
+            sa.select(applications.c.id, applications.c.applicant_id).where(
+                applications.c.round_id == round_id, applications.c.id_digest == id_digest
+            )
+        )
+
+    async def update_application(self, application_id: str, **values: Any) -> None:
+        await self.s.execute(
+            sa.update(applications).where(applications.c.id == application_id).values(**values)
+        )
+
+    async def list_applications(
+        self,
+        *,
+        applicant_id: str | None = None,
+        employer_id: str | None = None,
+        round_ids: Sequence[str] | None = None,
+        status: str | None = None,
+        declaration_status: str | None = None,
+        employer_credit_code: str | None = None,
+        limit: int,
+        offset: int,
+    ) -> tuple[list[Row], int]:
+        q = self._application_query()
+        if applicant_id:
+            q = q.where(applications.c.applicant_id == applicant_id)
+        if employer_id:
+            q = q.where(applications.c.employer_id == employer_id)
+        if round_ids is not None:
+            q = q.where(applications.c.round_id.in_(list(round_ids)))
+        if status:
+            q = q.where(applications.c.status == status)
+        if declaration_status:
+            q = q.where(applications.c.declaration_status == declaration_status)
+        if employer_credit_code:
+            q = q.where(employers.c.credit_code == employer_credit_code)
+        total = await self._count(q)
+        rows = await self._all(
+            q.order_by(applications.c.created_at.desc(), applications.c.id).limit(limit).offset(offset)
+        )
+        return rows, total
+
+    async def add_timeline(
+        self,
+        application_id: str,
+        *,
+        at: datetime,
+        kind: str,
+        data: dict[str, Any],
+        revision: int | None = None,
+        event_id: Any = None,
+    ) -> bool:
+        r = await self.s.execute(
+            pg_insert(timeline)
+            .values(
+                application_id=application_id,
+                at=at,
+                kind=kind,
+                data=data,
+                revision=revision,
+                event_id=event_id,
+            )
+            .on_conflict_do_nothing()
+            .returning(timeline.c.id)
+        )
+        return r.scalar() is not None
+
+    async def timeline(self, application_id: str) -> list[Row]:
+        return await self._all(
+            sa.select(timeline)
+            .where(timeline.c.application_id == application_id)
+            .order_by(timeline.c.at, timeline.c.id)
+        )
+
+    # ---- materials --------------------------------------------------------------------------------
+    async def insert_material(self, values: dict[str, Any]) -> bool:
+        r = await self.s.execute(
+            pg_insert(materials).values(**values).on_conflict_do_nothing().returning(materials.c.id)
+        )
+        return r.scalar() is not None
+
+    async def material_by_digest(self, application_id: str, sha256: str) -> Row | None:
+        return await self._one(
+            sa.select(materials).where(
+                materials.c.application_id == application_id, materials.c.sha256 == sha256
+            )
+        )
+
+    async def material(self, application_id: str, material_id: str) -> Row | None:
+        return await self._one(
+            sa.select(materials).where(
+                materials.c.application_id == application_id, materials.c.id == material_id
+            )
+        )
+
+    async def materials_of(self, application_id: str) -> list[Row]:
+        return await self._all(
+            sa.select(materials)
+            .where(materials.c.application_id == application_id)
+            .order_by(materials.c.uploaded_at, materials.c.id)
+        )
+
+    async def delete_material(self, material_id: str) -> None:
+        await self.s.execute(sa.delete(materials).where(materials.c.id == material_id))
+
+    # ---- bad-conduct records ----------------------------------------------------------------------
+    async def upsert_conduct_record(self, values: dict[str, Any]) -> None:
+        stmt = pg_insert(conduct_records).values(**values)
+        await self.s.execute(
+            stmt.on_conflict_do_update(
+                index_elements=[conduct_records.c.record_id],
+                set_={k: stmt.excluded[k] for k in values if k != "record_id"},
+            )
+        )
+
+    async def live_conduct_record(
+        self, *, person_digest: str | None, credit_code: str | None, day: date
+    ) -> Row | None:
+        who = []
+        if person_digest:
+            who.append(conduct_records.c.person_id_digest == person_digest)
+        if credit_code:
+            who.append(conduct_records.c.employer_credit_code == credit_code)
+        if not who:
+            return None
+        return await self._one(
+            sa.select(conduct_records)
+            .where(sa.or_(*who), conduct_records.c.valid_from <= day, conduct_records.c.valid_until >= day)
+            .order_by(conduct_records.c.valid_until.desc())
+            .limit(1)
+        )
+
+    # ---- idempotency ------------------------------------------------------------------------------
+    async def idempotent_response(self, account_id: str, key: str) -> Row | None:
+        return await self._one(
+            sa.select(idempotency_keys).where(
+                idempotency_keys.c.account_id == account_id, idempotency_keys.c.key == key
+            )
+        )
+
+    async def save_idempotent_response(
+        self, account_id: str, key: str, operation: str, response: dict[str, Any], now: datetime
+    ) -> None:
+        await self.s.execute(
+            sa.insert(idempotency_keys).values(
+                account_id=account_id, key=key, operation=operation, response=response, created_at=now
+            )
+        )

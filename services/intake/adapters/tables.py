@@ -1,0 +1,192 @@
+"""Tables of the intake service's own database.
+
+Personal data: the ID number is stored only sealed (AES-256-GCM, ``id_number_sealed``) plus a keyed
+digest (``id_digest``) for the one-application-per-person-per-round constraint and bad-conduct lookups.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import JSONB, UUID
+
+from shared.db import new_metadata
+
+metadata = new_metadata()
+
+TS = sa.DateTime(timezone=True)
+
+accounts = sa.Table(
+    "accounts",
+    metadata,
+    sa.Column("id", sa.String(40), primary_key=True),
+    sa.Column("username", sa.String(64), nullable=False, unique=True),
+    sa.Column("password_hash", sa.Text, nullable=False),
+    sa.Column("role", sa.String(32), nullable=False),
+    sa.Column("name", sa.String(100), nullable=False),
+    sa.Column("phone", sa.String(20)),
+    sa.Column("employer_id", sa.String(40), sa.ForeignKey("employers.id")),
+    sa.Column("department", sa.String(32)),
+    sa.Column("district", sa.String(6)),  # district staff: administrative division code, e.g. 110108
+    sa.Column("status", sa.String(16), nullable=False, server_default="active"),
+    sa.Column("created_at", TS, nullable=False),
+    sa.Column("created_by", sa.String(40)),
+)
+
+refresh_tokens = sa.Table(
+    "refresh_tokens",
+    metadata,
+    sa.Column("token_hash", sa.String(64), primary_key=True),
+    sa.Column("account_id", sa.String(40), sa.ForeignKey("accounts.id"), nullable=False, index=True),
+    sa.Column("family_id", sa.String(40), nullable=False, index=True),
+    sa.Column("issued_at", TS, nullable=False),
+    sa.Column("expires_at", TS, nullable=False),
+    sa.Column("used_at", TS),
+    sa.Column("revoked_at", TS),
+)
+
+employers = sa.Table(
+    "employers",
+    metadata,
+    sa.Column("id", sa.String(40), primary_key=True),
+    sa.Column("credit_code", sa.String(18), nullable=False, unique=True),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("tax_registered", sa.Boolean, nullable=False),
+    sa.Column("district", sa.String(8)),
+    sa.Column("registered_at", TS, nullable=False),
+)
+
+affiliations = sa.Table(
+    "affiliations",
+    metadata,
+    sa.Column("id", sa.String(40), primary_key=True),
+    sa.Column("applicant_id", sa.String(40), sa.ForeignKey("accounts.id"), nullable=False),
+    sa.Column("employer_id", sa.String(40), sa.ForeignKey("employers.id"), nullable=False, index=True),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("applicant_confirmed_at", TS),
+    sa.Column("employer_confirmed_at", TS),
+    sa.Column("ended_at", TS),
+    sa.Column("created_at", TS, nullable=False),
+    # An applicant has at most one affiliation that is not ended.
+    sa.Index(
+        "uq_affiliations_applicant_live",
+        "applicant_id",
+        unique=True,
+        postgresql_where=sa.text("status <> 'ended'"),
+    ),
+)
+
+rounds = sa.Table(
+    "rounds",
+    metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("program", sa.String(16), nullable=False),
+    sa.Column("year", sa.Integer, nullable=False),
+    sa.Column("policy_version", sa.String(32), nullable=False),
+    sa.Column("quota", sa.Integer),
+    sa.Column("phases", JSONB, nullable=False),
+    sa.Column("created_at", TS, nullable=False),
+    sa.Column("created_by", sa.String(40), nullable=False),
+    # The phase job's state: the last boundary announced (round.phase_changed), -1 for none.
+    sa.Column("announced_index", sa.Integer, nullable=False, server_default="-1"),
+    sa.Column("announced_at", TS),
+    sa.Column("ranking", JSONB),
+    sa.Column("publicity", JSONB),
+    sa.UniqueConstraint("program", "year", name="uq_rounds_program_year"),
+)
+
+applications = sa.Table(
+    "applications",
+    metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("round_id", sa.String(64), sa.ForeignKey("rounds.id"), nullable=False),
+    sa.Column("applicant_id", sa.String(40), sa.ForeignKey("accounts.id"), nullable=False),
+    sa.Column("employer_id", sa.String(40), sa.ForeignKey("employers.id"), nullable=False, index=True),
+    sa.Column("affiliation_id", sa.String(40), sa.ForeignKey("affiliations.id"), nullable=False),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("declaration_status", sa.String(20), nullable=False),
+    sa.Column("revision", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("version", sa.Integer, nullable=False, server_default="1"),
+    sa.Column("name", sa.String(100), nullable=False),
+    sa.Column("phone", sa.String(20), nullable=False),
+    sa.Column("id_number_sealed", JSONB, nullable=False),
+    sa.Column("id_number_masked", sa.String(18), nullable=False),
+    sa.Column("id_digest", sa.String(64), nullable=False),
+    sa.Column("birth_year_month", sa.String(7), nullable=False),
+    sa.Column("facts", JSONB, nullable=False),
+    sa.Column("employer_confirmed_version", sa.Integer),
+    sa.Column("employer_confirmed_at", TS),
+    sa.Column("employer_confirmed_by", sa.String(40)),
+    sa.Column("returned_reason", sa.String(500)),
+    sa.Column("submitted_at", TS),
+    sa.Column("verification", JSONB),
+    sa.Column("score", JSONB),
+    sa.Column("ranking", JSONB),
+    sa.Column("publicity", JSONB),
+    sa.Column("letters", JSONB, nullable=False, server_default=sa.text("'[]'::jsonb")),
+    sa.Column("lapsed_on", sa.Date),
+    sa.Column("created_at", TS, nullable=False),
+    sa.Column("updated_at", TS, nullable=False),
+    sa.UniqueConstraint("round_id", "applicant_id", name="uq_applications_round_applicant"),
+    sa.UniqueConstraint("round_id", "id_digest", name="uq_applications_round_person"),
+    sa.Index("ix_applications_round_status", "round_id", "status"),
+)
+
+timeline = sa.Table(
+    "timeline",
+    metadata,
+    sa.Column("id", sa.BigInteger, sa.Identity(always=True), primary_key=True),
+    sa.Column("application_id", sa.String(64), sa.ForeignKey("applications.id"), nullable=False, index=True),
+    sa.Column("at", TS, nullable=False),
+    sa.Column("kind", sa.String(50), nullable=False),
+    sa.Column("revision", sa.Integer),
+    sa.Column("data", JSONB, nullable=False),
+    sa.Column("event_id", UUID(as_uuid=True), unique=True),
+)
+
+round_events = sa.Table(
+    "round_events",
+    metadata,
+    sa.Column("id", sa.BigInteger, sa.Identity(always=True), primary_key=True),
+    sa.Column("round_id", sa.String(64), sa.ForeignKey("rounds.id"), nullable=False, index=True),
+    sa.Column("at", TS, nullable=False),
+    sa.Column("kind", sa.String(50), nullable=False),
+    sa.Column("data", JSONB, nullable=False),
+    sa.Column("event_id", UUID(as_uuid=True), unique=True),
+)
+
+materials = sa.Table(
+    "materials",
+    metadata,
+    sa.Column("id", sa.String(40), primary_key=True),
+    sa.Column("application_id", sa.String(64), sa.ForeignKey("applications.id"), nullable=False, index=True),
+    sa.Column("sha256", sa.String(64), nullable=False),
+    sa.Column("size", sa.BigInteger, nullable=False),
+    sa.Column("media_type", sa.String(50), nullable=False),
+    sa.Column("filename", sa.String(200), nullable=False),
+    sa.Column("indicator", sa.String(50)),
+    sa.Column("uploaded_at", TS, nullable=False),
+    sa.Column("uploaded_by", sa.String(40), nullable=False),
+    sa.UniqueConstraint("application_id", "sha256", name="uq_materials_application_sha256"),
+)
+
+conduct_records = sa.Table(
+    "conduct_records",
+    metadata,
+    sa.Column("record_id", sa.String(64), primary_key=True),
+    sa.Column("person_id_digest", sa.String(64), index=True),
+    sa.Column("employer_credit_code", sa.String(18), index=True),
+    sa.Column("reason", sa.String(500), nullable=False),
+    sa.Column("valid_from", sa.Date, nullable=False),
+    sa.Column("valid_until", sa.Date, nullable=False),
+    sa.Column("recorded_at", TS, nullable=False),
+)
+
+idempotency_keys = sa.Table(
+    "idempotency_keys",
+    metadata,
+    sa.Column("account_id", sa.String(40), primary_key=True),
+    sa.Column("key", sa.String(200), primary_key=True),
+    sa.Column("operation", sa.String(100), nullable=False),
+    sa.Column("response", JSONB, nullable=False),
+    sa.Column("created_at", TS, nullable=False),
+)

@@ -1,0 +1,243 @@
+"""Logging in, registering, and the accounts operations administrators manage."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Form, Path, Query, Response
+
+from services.intake.handlers import accounts as h
+from services.intake.routes.deps import SECURED, Caller, Ctx, Limit, Offset, Runtime, errors
+from services.intake.schemas import (
+    AccountOut,
+    AccountPage,
+    ApplicantRegistration,
+    EmployerAdminIn,
+    EmployerOut,
+    EmployerRegistered,
+    EmployerRegistration,
+    RevokeIn,
+    StaffAccountIn,
+    TokenOut,
+)
+from shared.api.auth import Role
+from shared.api.errors import ApiError
+
+router = APIRouter()
+AccountId = Annotated[
+    str, Path(max_length=40, pattern=r"^[A-Za-z0-9_.:-]+$", examples=["acc_3f9c1b2d7e4a5b6c"])
+]
+
+
+@router.post(
+    "/v1/auth/token",
+    tags=["accounts 账户"],
+    summary="Log in or refresh a token 登录 / 刷新令牌",
+    response_model=TokenOut,
+    responses=errors(503),
+)
+async def token(
+    ctx: Ctx,
+    rt: Runtime,
+    grant_type: Annotated[
+        Literal["password", "refresh_token", "client_credentials"], Form(description="OAuth2 grant type.")
+    ],
+    username: Annotated[str | None, Form(max_length=64, examples=["zhangsan"])] = None,
+    password: Annotated[str | None, Form(max_length=128)] = None,
+    refresh_token: Annotated[str | None, Form(max_length=200)] = None,
+    client_id: Annotated[str | None, Form(max_length=64)] = None,
+    client_secret: Annotated[str | None, Form(max_length=128)] = None,
+    scope: Annotated[
+        str | None, Form(max_length=200, description="Ignored: roles come from the account.")
+    ] = None,
+) -> TokenOut:
+    """OAuth2 token endpoint (RFC 6749), form-encoded.
+
+    * `grant_type=password` with `username` and `password`: people (applicants, employer administrators,
+      staff) log in.
+    * `grant_type=refresh_token` with `refresh_token`: a new access token and a new refresh token; the one
+      presented is used up (rotation). Presenting a used refresh token again revokes the whole login.
+    * `grant_type=client_credentials` with `client_id` and `client_secret`: partner department systems.
+
+    The access token is a JWT signed with Ed25519 (15 minutes by default); every service verifies it with
+    the public key. Wrong credentials answer 401.
+    """
+    if grant_type == "password":
+        if not username or not password:
+            raise _missing("username" if not username else "password")
+        return await h.password_grant(ctx, rt, username, password)
+    if grant_type == "refresh_token":
+        if not refresh_token:
+            raise _missing("refresh_token")
+        return await h.refresh_grant(ctx, rt, refresh_token)
+    if not client_id or not client_secret:
+        raise _missing("client_id" if not client_id else "client_secret")
+    out = await h.password_grant(ctx, rt, client_id, client_secret)
+    if out.roles != [Role.DEPARTMENT_CLIENT.value]:
+        raise ApiError(401, "invalid_client", "client_credentials is for department client accounts only.")
+    return out
+
+
+def _missing(field: str) -> ApiError:
+    return ApiError(
+        422,
+        "validation_failed",
+        "The request has 1 invalid field.",
+        [{"field": field, "code": "missing", "message": "Field required for this grant type"}],
+    )
+
+
+@router.post(
+    "/v1/auth/revoke",
+    tags=["accounts 账户"],
+    summary="Log out (revoke a refresh token) 退出登录",
+    status_code=204,
+    response_class=Response,
+)
+async def revoke(ctx: Ctx, body: RevokeIn) -> Response:
+    """Revokes the refresh token and every token rotated from the same login (RFC 7009 semantics: an unknown
+    token is not an error). Access tokens already issued expire on their own within minutes."""
+    await h.revoke_refresh_token(ctx, body.refresh_token)
+    return Response(status_code=204)
+
+
+@router.post(
+    "/v1/accounts/applicants",
+    tags=["accounts 账户"],
+    summary="Register as an applicant 申请人注册",
+    status_code=201,
+    response_model=AccountOut,
+    responses=errors(409),
+)
+async def register_applicant(ctx: Ctx, rt: Runtime, body: ApplicantRegistration) -> AccountOut:
+    """Creates an applicant account. Then log in at `POST /v1/auth/token`, ask your employer to confirm your
+    affiliation (`POST /v1/affiliations`) and declare (`POST /v1/applications`)."""
+    return await h.register_applicant(ctx, rt, body)
+
+
+@router.post(
+    "/v1/employers",
+    tags=["employers 用人单位"],
+    summary="Register an employer and its administrator 用人单位注册",
+    status_code=201,
+    response_model=EmployerRegistered,
+    responses=errors(409),
+)
+async def register_employer(ctx: Ctx, rt: Runtime, body: EmployerRegistration) -> EmployerRegistered:
+    """Registers an employer (用人单位) with its unified social credit code and its first administrator.
+
+    Seed 004 第五条: the employer is registered in Beijing (credit code region 11xxxx) and registered for
+    tax. The credit code's check character is verified (GB 32100); each employer registers once.
+    """
+    return await h.register_employer(ctx, rt, body)
+
+
+@router.get(
+    "/v1/employers/me",
+    tags=["employers 用人单位"],
+    summary="My employer 本单位信息",
+    response_model=EmployerOut,
+    dependencies=SECURED,
+)
+async def my_employer(ctx: Ctx, caller: Caller) -> EmployerOut:
+    """The employer the calling administrator acts for."""
+    return await h.my_employer(ctx, caller)
+
+
+@router.post(
+    "/v1/employers/me/admins",
+    tags=["employers 用人单位"],
+    summary="Add an administrator to my employer 新增单位管理员",
+    status_code=201,
+    response_model=AccountOut,
+    responses=errors(409),
+    dependencies=SECURED,
+)
+async def add_employer_admin(ctx: Ctx, rt: Runtime, caller: Caller, body: EmployerAdminIn) -> AccountOut:
+    """An employer administrator adds a colleague as a further administrator of the same employer."""
+    return await h.add_employer_admin(ctx, rt, caller, body)
+
+
+@router.get(
+    "/v1/me",
+    tags=["accounts 账户"],
+    summary="Who am I 当前账户",
+    response_model=AccountOut,
+    dependencies=SECURED,
+)
+async def me(ctx: Ctx, caller: Caller) -> AccountOut:
+    """The account of the access token (phone masked). Department systems calling with an API key get a
+    description of the key's principal."""
+    if caller.subject.startswith("acc_"):
+        return await h.me(ctx, caller)
+    return AccountOut(
+        id=caller.subject,
+        username=caller.subject,
+        role=sorted(caller.roles)[0],
+        name=caller.name or caller.subject,
+        department=caller.department,
+        status="active",
+        created_at=datetime.fromtimestamp(0, tz=ctx.clock.now().tzinfo),
+    )
+
+
+@router.post(
+    "/v1/accounts",
+    tags=["accounts 账户"],
+    summary="Create a staff or department account 创建工作人员 / 部门接口账户",
+    status_code=201,
+    response_model=AccountOut,
+    responses=errors(409),
+    dependencies=SECURED,
+)
+async def create_account(ctx: Ctx, rt: Runtime, caller: Caller, body: StaffAccountIn) -> AccountOut:
+    """Operations administrators create accounts for bureau staff (市人力社保局), district staff (区人力社保局,
+    optionally with their district code, e.g. `110108`, carried as the `district` token claim),
+    supervising-unit staff (主管单位), other operations administrators, and partner department systems
+    (scoped to a department)."""
+    return await h.create_staff_account(ctx, rt, caller, body)
+
+
+@router.get(
+    "/v1/accounts",
+    tags=["accounts 账户"],
+    summary="List accounts 账户列表",
+    response_model=AccountPage,
+    dependencies=SECURED,
+)
+async def list_accounts(
+    ctx: Ctx,
+    role: Annotated[Role | None, Query(description="Only accounts with this role.")] = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> AccountPage:
+    """All accounts, oldest first, paginated; optionally of one role."""
+    return await h.list_accounts(ctx, role.value if role else None, limit, offset)
+
+
+@router.post(
+    "/v1/accounts/{account_id}/disable",
+    tags=["accounts 账户"],
+    summary="Disable an account 停用账户",
+    response_model=AccountOut,
+    responses=errors(404, 409),
+    dependencies=SECURED,
+)
+async def disable_account(ctx: Ctx, caller: Caller, account_id: AccountId) -> AccountOut:
+    """The account can no longer log in and its refresh tokens are revoked; access tokens already issued
+    expire within their short lifetime."""
+    return await h.set_account_status(ctx, caller, account_id, "disabled")
+
+
+@router.post(
+    "/v1/accounts/{account_id}/enable",
+    tags=["accounts 账户"],
+    summary="Enable an account 启用账户",
+    response_model=AccountOut,
+    responses=errors(404),
+    dependencies=SECURED,
+)
+async def enable_account(ctx: Ctx, caller: Caller, account_id: AccountId) -> AccountOut:
+    """Lets a disabled account log in again."""
+    return await h.set_account_status(ctx, caller, account_id, "active")

@@ -1,0 +1,71 @@
+"""Affiliation of an applicant with their employer (隶属关系), confirmed by both sides."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Path, Query
+
+from services.intake.handlers import affiliations as h
+from services.intake.routes.deps import SECURED, Caller, Ctx, Limit, Offset, errors
+from services.intake.schemas import AffiliationOut, AffiliationPage, AffiliationRequest
+
+router = APIRouter(tags=["affiliations 隶属关系"], dependencies=SECURED)
+AffiliationId = Annotated[
+    str, Path(max_length=40, pattern=r"^[A-Za-z0-9_.:-]+$", examples=["aff_7d6c5b4a3f2e1d0c"])
+]
+
+
+@router.post(
+    "/v1/affiliations",
+    summary="Open an affiliation 发起隶属关系确认",
+    status_code=201,
+    response_model=AffiliationOut,
+    responses=errors(404, 409),
+)
+async def request_affiliation(ctx: Ctx, caller: Caller, body: AffiliationRequest) -> AffiliationOut:
+    """Seed 004 第五条: the applicant and the employer both confirm the applicant belongs to the employer
+    before the applicant declares.
+
+    An applicant names the employer (`employer_credit_code`); an employer administrator names the applicant
+    (`applicant_username`). Opening it confirms the caller's side; the other side confirms with
+    `POST /v1/affiliations/{id}/confirm`. Asking again for the same pair returns the open affiliation.
+    """
+    return await h.request_affiliation(ctx, caller, body)
+
+
+@router.get("/v1/affiliations", summary="List affiliations 隶属关系列表", response_model=AffiliationPage)
+async def list_affiliations(
+    ctx: Ctx,
+    caller: Caller,
+    status: Annotated[
+        Literal["pending_employer", "pending_applicant", "confirmed", "ended"] | None, Query()
+    ] = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> AffiliationPage:
+    """Applicants see theirs, employer administrators their employer's, bureau staff all; newest first."""
+    return await h.list_affiliations(ctx, caller, status, limit, offset)
+
+
+@router.post(
+    "/v1/affiliations/{affiliation_id}/confirm",
+    summary="Confirm an affiliation 确认隶属关系",
+    response_model=AffiliationOut,
+    responses=errors(404, 409),
+)
+async def confirm_affiliation(ctx: Ctx, caller: Caller, affiliation_id: AffiliationId) -> AffiliationOut:
+    """Confirms the caller's side; when both sides have confirmed, the status is `confirmed`."""
+    return await h.confirm_affiliation(ctx, caller, affiliation_id)
+
+
+@router.post(
+    "/v1/affiliations/{affiliation_id}/end",
+    summary="End an affiliation 解除隶属关系",
+    response_model=AffiliationOut,
+    responses=errors(404),
+)
+async def end_affiliation(ctx: Ctx, caller: Caller, affiliation_id: AffiliationId) -> AffiliationOut:
+    """Either side ends the affiliation (for example when the applicant changes employer). A declaration
+    made through it can no longer be submitted."""
+    return await h.end_affiliation(ctx, caller, affiliation_id)

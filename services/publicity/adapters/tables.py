@@ -1,0 +1,224 @@
+"""Tables of the publicity service's own database.
+
+Staging tables hold what the list needs from upstream events until the list is prepared (only what the
+list shows: name, birth year-month, employer; never an ID number). A publicity and its entries are the
+published snapshot, kept as the archived copy after the period. Objections keep the reporter's identity
+sealed (AES-GCM, ``shared.crypto``); every unsealing is in ``identity_access_log``.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import JSONB
+
+from shared.db import new_metadata
+
+metadata = new_metadata()
+
+# ---- staging, from events -----------------------------------------------------------------------
+
+#: Rounds as announced by intake (`round.phase_changed`): the publicity phase dates.
+rounds = sa.Table(
+    "rounds",
+    metadata,
+    sa.Column("round_id", sa.String(64), primary_key=True),
+    sa.Column("program", sa.String(20), nullable=False),
+    sa.Column("year", sa.Integer, nullable=False),
+    sa.Column("phase", sa.String(50), nullable=False),
+    sa.Column("publicity_starts_on", sa.Date),
+    sa.Column("publicity_ends_on", sa.Date),
+    sa.Column("phases", JSONB, nullable=False),
+    sa.Column("event_time", sa.DateTime(timezone=True), nullable=False),
+)
+
+#: The latest revision of each application's submission, only the fields the list shows.
+submissions = sa.Table(
+    "submissions",
+    metadata,
+    sa.Column("application_id", sa.String(64), primary_key=True),
+    sa.Column("revision", sa.Integer, nullable=False),
+    sa.Column("round_id", sa.String(64), nullable=False),
+    sa.Column("program", sa.String(20), nullable=False),
+    sa.Column("name", sa.String(100), nullable=False),
+    sa.Column("birth_year_month", sa.String(7), nullable=False),
+    sa.Column("employer_name", sa.String(200), nullable=False),
+    sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Index("ix_submissions_round", "round_id"),
+)
+
+#: The latest revision of each application's score.
+scores = sa.Table(
+    "scores",
+    metadata,
+    sa.Column("application_id", sa.String(64), primary_key=True),
+    sa.Column("revision", sa.Integer, nullable=False),
+    sa.Column("round_id", sa.String(64), nullable=False),
+    sa.Column("policy_version", sa.String(50), nullable=False),
+    sa.Column("total", sa.Numeric(8, 2), nullable=False),
+    sa.Column("indicators", JSONB, nullable=False),
+    sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Index("ix_scores_round", "round_id"),
+)
+
+#: A round's finalized ranking (`ranking.finalized`, once per round).
+rankings = sa.Table(
+    "rankings",
+    metadata,
+    sa.Column("round_id", sa.String(64), primary_key=True),
+    sa.Column("ranking_id", sa.String(64), nullable=False),
+    sa.Column("policy_version", sa.String(50), nullable=False),
+    sa.Column("cutoff", sa.Numeric(8, 2)),
+    sa.Column("ranked_count", sa.Integer, nullable=False),
+    sa.Column("admitted_count", sa.Integer, nullable=False),
+    sa.Column("finalized_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+#: Every `application.ranked` of a ranking.
+ranked = sa.Table(
+    "ranked",
+    metadata,
+    sa.Column("ranking_id", sa.String(64), primary_key=True),
+    sa.Column("application_id", sa.String(64), primary_key=True),
+    sa.Column("round_id", sa.String(64), nullable=False),
+    sa.Column("rank", sa.Integer, nullable=False),
+    sa.Column("admitted", sa.Boolean, nullable=False),
+    sa.Column("total", sa.Numeric(8, 2), nullable=False),
+    sa.Index("ix_ranked_admitted", "ranking_id", postgresql_where=sa.text("admitted")),
+)
+
+# ---- the publicity -----------------------------------------------------------------------------
+
+PUBLICITY_STATUSES = ("scheduled", "open", "closed")
+
+#: One public list: a points round, or (graduate programme) one supervising unit of a round (`scope`).
+publicities = sa.Table(
+    "publicities",
+    metadata,
+    sa.Column("publicity_id", sa.String(140), primary_key=True),
+    sa.Column("round_id", sa.String(64), nullable=False),
+    sa.Column("scope", sa.String(64), nullable=False, server_default=""),
+    sa.Column("program", sa.String(20), nullable=False),
+    sa.Column("year", sa.Integer, nullable=False),
+    sa.Column("ranking_id", sa.String(64)),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("entry_count", sa.Integer, nullable=False),
+    sa.Column("supervision_contact", sa.Text, nullable=False),
+    sa.Column("prepared_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("opened_at", sa.DateTime(timezone=True)),
+    sa.Column("closes_at", sa.DateTime(timezone=True)),
+    sa.Column("closes_on", sa.Date),
+    sa.Column("period_rule", sa.String(80)),
+    sa.Column("calendar_version", sa.String(120)),
+    sa.Column("closed_at", sa.DateTime(timezone=True)),
+    sa.Column("close_processed_at", sa.DateTime(timezone=True)),
+    sa.Column("cleared", sa.Integer),
+    sa.Column("disqualified", sa.Integer),
+    sa.Column("held", sa.Integer),
+    sa.UniqueConstraint("round_id", "scope", name="uq_publicities_round_scope"),
+    sa.CheckConstraint("status IN ('scheduled', 'open', 'closed')", name="status"),
+    sa.Index("ix_publicities_due", "status", "closes_at"),
+)
+
+#: One row of a list, numbered in rank order (公示编号 `entry_no`); the snapshot that was published.
+entries = sa.Table(
+    "entries",
+    metadata,
+    sa.Column("publicity_id", sa.String(140), primary_key=True),
+    sa.Column("entry_no", sa.Integer, primary_key=True),
+    sa.Column("application_id", sa.String(64), nullable=False),
+    sa.Column("rank", sa.Integer),
+    sa.Column("name", sa.String(100), nullable=False),
+    sa.Column("birth_year_month", sa.String(7), nullable=False),
+    sa.Column("employer_name", sa.String(200), nullable=False),
+    sa.Column("total", sa.Numeric(8, 2)),
+    sa.Column("indicators", JSONB, nullable=False),
+    sa.Column("search_text", sa.Text, nullable=False),
+    sa.Column("outcome", sa.String(20)),
+    sa.Column("outcome_reason", sa.String(1000)),
+    sa.Column("outcome_at", sa.DateTime(timezone=True)),
+    # fraud / ineligible / other: why a disqualified entry was disqualified (NULL: not disqualified, or
+    # decided on objections recorded before codes existed). Migration 0003.
+    sa.Column("outcome_reason_code", sa.String(20)),
+    sa.UniqueConstraint("publicity_id", "application_id", name="uq_entries_publicity_application"),
+    sa.CheckConstraint("outcome IN ('cleared', 'disqualified', 'held')", name="outcome"),
+    sa.CheckConstraint("outcome_reason_code IN ('fraud', 'ineligible', 'other')", name="outcome_reason_code"),
+)
+
+# ---- objections ---------------------------------------------------------------------------------
+
+objections = sa.Table(
+    "objections",
+    metadata,
+    sa.Column("objection_id", sa.String(40), primary_key=True),
+    sa.Column("publicity_id", sa.String(140), nullable=False),
+    sa.Column("entry_no", sa.Integer, nullable=False),
+    sa.Column("application_id", sa.String(64), nullable=False),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("reporter_identity", JSONB, nullable=False),
+    sa.Column("filed_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("assigned_to", sa.String(200)),
+    sa.Column("assigned_at", sa.DateTime(timezone=True)),
+    sa.Column("decided_by", sa.String(200)),
+    sa.Column("decided_at", sa.DateTime(timezone=True)),
+    sa.Column("decision_note", sa.Text),
+    sa.Column("disqualification_reason", sa.String(1000)),
+    # fraud / ineligible / other, required when upheld (NULL on objections decided before migration 0003).
+    sa.Column("disqualification_reason_code", sa.String(20)),
+    sa.CheckConstraint("status IN ('received', 'assigned', 'upheld', 'dismissed')", name="status"),
+    sa.CheckConstraint(
+        "disqualification_reason_code IN ('fraud', 'ineligible', 'other')",
+        name="disqualification_reason_code",
+    ),
+    sa.Index("ix_objections_entry", "publicity_id", "application_id"),
+    sa.Index("ix_objections_publicity_status", "publicity_id", "status"),
+)
+
+#: Every step of an objection: who, when, what, and the note.
+objection_actions = sa.Table(
+    "objection_actions",
+    metadata,
+    sa.Column("id", sa.BigInteger, sa.Identity(always=True), primary_key=True),
+    sa.Column("objection_id", sa.String(40), nullable=False),
+    sa.Column("action", sa.String(20), nullable=False),
+    sa.Column("actor", sa.String(200), nullable=False),
+    sa.Column("note", sa.Text),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+    sa.Index("ix_objection_actions_objection", "objection_id", "id"),
+)
+
+attachments = sa.Table(
+    "attachments",
+    metadata,
+    sa.Column("id", sa.BigInteger, sa.Identity(always=True), primary_key=True),
+    sa.Column("objection_id", sa.String(40), nullable=False),
+    sa.Column("filename", sa.String(120), nullable=False),
+    sa.Column("media_type", sa.String(40), nullable=False),
+    sa.Column("size", sa.Integer, nullable=False),
+    sa.Column("sha256", sa.String(64), nullable=False),
+    sa.Column("content", sa.LargeBinary, nullable=False),
+    sa.Index("ix_attachments_objection", "objection_id"),
+)
+
+#: Who unsealed a reporter's identity, when and why.
+identity_access_log = sa.Table(
+    "identity_access_log",
+    metadata,
+    sa.Column("id", sa.BigInteger, sa.Identity(always=True), primary_key=True),
+    sa.Column("objection_id", sa.String(40), nullable=False),
+    sa.Column("accessed_by", sa.String(200), nullable=False),
+    sa.Column("roles", sa.String(200), nullable=False),
+    sa.Column("reason", sa.String(1000), nullable=False),
+    sa.Column("correlation_id", sa.String(100)),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+    sa.Index("ix_identity_access_log_objection", "objection_id", "id"),
+)
+
+#: Token buckets of the public objection endpoint, per client (a digest of the IP, not the IP).
+rate_buckets = sa.Table(
+    "rate_buckets",
+    metadata,
+    sa.Column("key", sa.String(80), primary_key=True),
+    sa.Column("tokens", sa.Float, nullable=False),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+)

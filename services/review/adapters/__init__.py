@@ -1,0 +1,1 @@
+"""I/O of the review service: tables and repositories (all SQL lives here), clients."""

@@ -1,0 +1,650 @@
+"""Clients of the four department registries (社保, 税务, 公安, 住建), one interface.
+
+Each adapter posts ``{"id_number", "request_id"}`` to its department's query endpoint with httpx and
+translates the department's own answer format into the review service's normalised data (facts-shaped
+sections, see :func:`SocialInsuranceAnswer.normalise` and the others). Around every call:
+
+- timeouts (connect and read) on the HTTP client;
+- retries of transient errors (5xx, 429 honouring ``Retry-After``, timeouts, connection errors) with
+  jittered exponential backoff, within an overall deadline;
+- a circuit breaker per department (a department that keeps failing is not called for a while);
+- a concurrency limit per department (``asyncio.Semaphore``), held only during the HTTP exchange;
+- evidence for every check: request and response digests, request id, times, attempts, HTTP status and
+  the adapter version. Digests are HMAC-SHA256 keyed with the data key: the request carries an ID
+  number, and a plain hash of it could be reversed by trying every number.
+
+A department that does not know the person answers 404, which is an answer ("no records"), not an error.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import random
+import time
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, Literal, Protocol
+
+import httpx
+import orjson
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from services.review.adapters.resilience import CircuitBreaker, backoff_delay, retry_after_seconds
+from services.review.domain.model import Department
+from shared.clock import Clock
+
+ADAPTER_VERSION = "review-adapters/1.0.0"
+
+DISTRICTS = frozenset(
+    {
+        "110101",
+        "110102",
+        "110105",
+        "110106",
+        "110107",
+        "110108",
+        "110109",
+        "110111",
+        "110112",
+        "110113",
+        "110114",
+        "110115",
+        "110116",
+        "110117",
+        "110118",
+        "110119",
+        "BDA",
+        "city",
+    }
+)
+#: Department account codes that are not district codes: the city-level office and the BDA branch.
+SPECIAL_DISTRICTS = {"110000": "city", "110400": "BDA"}
+INSURANCE_BY_CODE = {
+    "110": "pension",
+    "210": "unemployment",
+    "310": "medical",
+    "410": "injury",
+    "510": "maternity",
+}
+
+YYYYMM = r"^(19|20|21)[0-9]{2}(0[1-9]|1[0-2])$"
+ISO_DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+MONEY = r"^[0-9]{1,12}(\.[0-9]{1,2})?$"
+
+
+def _district(code: str) -> str:
+    d = SPECIAL_DISTRICTS.get(code, code)
+    if d not in DISTRICTS:
+        raise ValueError(f"unknown district code {code!r}")
+    return d
+
+
+def _month(yyyymm: str) -> str:
+    return f"{yyyymm[:4]}-{yyyymm[4:6]}"
+
+
+def _month_of(iso_date: str) -> str:
+    date.fromisoformat(iso_date)
+    return iso_date[:7]
+
+
+class _Answer(BaseModel):
+    # Tolerant reader: departments add fields; we read the ones we need.
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+# ---- 社保 ------------------------------------------------------------------------------------
+
+
+class ContributionRecord(_Answer):
+    insurance_type: Literal["110", "210", "310", "410", "510"] = Field(
+        description="110 pension 养老, 210 unemployment 失业, 310 medical 医疗, 410 injury 工伤, 510 maternity 生育"
+    )
+    start_month: str = Field(pattern=YYYYMM, examples=["201501"])
+    end_month: str = Field(pattern=YYYYMM, examples=["201812"])
+    payment_kind: Literal["normal", "back_paid"] = Field(description="back_paid: 补缴")
+    unit_district_code: str = Field(
+        max_length=10, description="District of the paying unit's account; 110000 city level, 110400 BDA"
+    )
+
+
+class SocialInsuranceAnswer(_Answer):
+    """The 社保 registry's answer: contribution periods per insurance type."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "records": [
+                        {
+                            "insurance_type": "110",
+                            "start_month": "201501",
+                            "end_month": "202312",
+                            "payment_kind": "normal",
+                            "unit_district_code": "110105",
+                        }
+                    ]
+                }
+            ]
+        }
+    )
+    records: list[ContributionRecord] = Field(max_length=5000)
+
+    def normalise(self) -> dict[str, Any]:
+        out = []
+        for r in self.records:
+            if r.start_month > r.end_month:
+                raise ValueError("a contribution period ends before it starts")
+            out.append(
+                {
+                    "insurance": INSURANCE_BY_CODE[r.insurance_type],
+                    "from": _month(r.start_month),
+                    "to": _month(r.end_month),
+                    "back_paid": r.payment_kind == "back_paid",
+                    "district": _district(r.unit_district_code),
+                }
+            )
+        return {"found": True, "social_insurance": out}
+
+
+# ---- 税务 ------------------------------------------------------------------------------------
+
+
+class AnnualTax(_Answer):
+    tax_year: int = Field(ge=1990, le=2100, strict=True)
+    tax_paid: str = Field(pattern=MONEY, examples=["123456.78"])
+    tax_region: str = Field(default="110000", description="Region of the tax authority; Beijing is 11xxxx")
+
+
+class TaxPenaltyRecord(_Answer):
+    decision_no: str | None = Field(default=None, max_length=100)
+    decision_date: str = Field(pattern=ISO_DATE)
+    fine_amount: str = Field(pattern=MONEY)
+
+
+class TaxAnswer(_Answer):
+    """The 税务 registry's answer: yearly income tax paid in Beijing, penalty decisions."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "annual_iit": [{"tax_year": 2023, "tax_paid": "120000.00", "tax_region": "110000"}],
+                    "penalties": [],
+                }
+            ]
+        }
+    )
+    annual_iit: list[AnnualTax] = Field(default_factory=list, max_length=100)
+    penalties: list[TaxPenaltyRecord] = Field(default_factory=list, max_length=500)
+
+    def normalise(self) -> dict[str, Any]:
+        for p in self.penalties:
+            date.fromisoformat(p.decision_date)
+        return {
+            "found": True,
+            "income_tax": [
+                {"year": t.tax_year, "amount": t.tax_paid}
+                for t in self.annual_iit
+                if t.tax_region.startswith("11")
+            ],
+            "tax_penalties": [{"date": p.decision_date, "fine": p.fine_amount} for p in self.penalties],
+        }
+
+
+# ---- 公安 ------------------------------------------------------------------------------------
+
+
+class PoliceIdentity(_Answer):
+    name: str = Field(max_length=100)
+    gender_code: Literal["1", "2"] = Field(description="GB/T 2261.1: 1 male, 2 female")
+    birth_date: str = Field(pattern=r"^[0-9]{8}$", examples=["19850312"])
+
+
+class ResidencePermit(_Answer):
+    permit_no: str | None = Field(default=None, max_length=50)
+    issued_on: str = Field(pattern=ISO_DATE)
+
+
+class CriminalRecord(_Answer):
+    has_record: bool = Field(strict=True)
+
+
+class Detention(_Answer):
+    decision_no: str | None = Field(default=None, max_length=100)
+    decision_date: str = Field(pattern=ISO_DATE)
+    days: int | None = Field(default=None, ge=0)
+    authority: str | None = Field(default=None, max_length=100)
+
+
+class PoliceAnswer(_Answer):
+    """The 公安 registry's answer: identity, residence permit, criminal record, detentions."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "identity": {"name": "张伟", "gender_code": "1", "birth_date": "19850312"},
+                    "residence_permit": {"issued_on": "2016-04-01"},
+                    "criminal_record": {"has_record": False},
+                    "administrative_detentions": [],
+                }
+            ]
+        }
+    )
+    identity: PoliceIdentity | None = None
+    residence_permit: ResidencePermit | None = None
+    criminal_record: CriminalRecord = Field(default_factory=lambda: CriminalRecord(has_record=False))
+    administrative_detentions: list[Detention] = Field(default_factory=list, max_length=500)
+
+    def normalise(self) -> dict[str, Any]:
+        identity = None
+        if self.identity is not None:
+            b = self.identity.birth_date
+            identity = {
+                "name": self.identity.name,
+                "sex": "male" if self.identity.gender_code == "1" else "female",
+                "birth_date": date(int(b[:4]), int(b[4:6]), int(b[6:])).isoformat(),
+            }
+        permit = self.residence_permit.issued_on if self.residence_permit else None
+        if permit:
+            date.fromisoformat(permit)
+        for d in self.administrative_detentions:
+            date.fromisoformat(d.decision_date)
+        return {
+            "found": True,
+            "identity": identity,
+            "residence_permit_issued_on": permit,
+            "criminal_record": self.criminal_record.has_record,
+            "detentions": [{"date": d.decision_date} for d in self.administrative_detentions],
+        }
+
+
+# ---- 住建 ------------------------------------------------------------------------------------
+
+
+class PropertyRecord(_Answer):
+    certificate_no: str | None = Field(
+        default=None, max_length=100, description="null: no property certificate"
+    )
+    holder_relation: Literal["owner", "spouse"]
+    district_code: str = Field(max_length=10)
+    planned_use: str = Field(max_length=20, description="住宅 residential, 商业, 办公 …")
+    registered_on: str = Field(pattern=ISO_DATE)
+    deregistered_on: str | None = Field(default=None, pattern=ISO_DATE)
+
+
+class LeaseRecord(_Answer):
+    filing_no: str | None = Field(default=None, max_length=100)
+    district_code: str = Field(max_length=10)
+    start_date: str = Field(pattern=ISO_DATE)
+    end_date: str = Field(pattern=ISO_DATE)
+    platform_filed: bool = Field(strict=True, description="Filed on the city rental supervision platform")
+    planned_use: str = Field(max_length=20)
+    has_certificate: bool = Field(strict=True)
+
+
+class DormitoryRecord(_Answer):
+    unit_name: str | None = Field(default=None, max_length=200)
+    district_code: str = Field(max_length=10)
+    start_date: str = Field(pattern=ISO_DATE)
+    end_date: str | None = Field(default=None, pattern=ISO_DATE)
+    planned_use: str = Field(max_length=20)
+    has_certificate: bool = Field(strict=True)
+
+
+class HousingAnswer(_Answer):
+    """The 住建 registry's answer: properties, filed leases, unit dormitories."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "data_as_of": "2023-12",
+                    "properties": [
+                        {
+                            "certificate_no": "京(2019)不动产权第0001234号",
+                            "holder_relation": "owner",
+                            "district_code": "110112",
+                            "planned_use": "住宅",
+                            "registered_on": "2019-03-15",
+                            "deregistered_on": None,
+                        }
+                    ],
+                    "leases": [],
+                    "dormitories": [],
+                }
+            ]
+        }
+    )
+    data_as_of: str = Field(
+        pattern=r"^(19|20|21)[0-9]{2}-(0[1-9]|1[0-2])$", description="Open periods end here"
+    )
+    properties: list[PropertyRecord] = Field(default_factory=list, max_length=200)
+    leases: list[LeaseRecord] = Field(default_factory=list, max_length=500)
+    dormitories: list[DormitoryRecord] = Field(default_factory=list, max_length=200)
+
+    def normalise(self) -> dict[str, Any]:
+        as_of = self.data_as_of
+        housing: list[dict[str, Any]] = []
+        spouse: list[dict[str, Any]] = []
+
+        def period(start: str, end: str | None) -> tuple[str, str] | None:
+            first, last = _month_of(start), _month_of(end) if end else as_of
+            last = min(last, as_of)
+            return (first, last) if first <= last else None
+
+        for p in self.properties:
+            span = period(p.registered_on, p.deregistered_on)
+            if span is None:
+                continue
+            rec = {
+                "kind": "owned" if p.holder_relation == "owner" else "spouse_owned",
+                "from": span[0],
+                "to": span[1],
+                "district": _district(p.district_code),
+                "residential": p.planned_use == "住宅",
+                "certified": p.certificate_no is not None,
+            }
+            (housing if p.holder_relation == "owner" else spouse).append(rec)
+        for d in self.dormitories:
+            span = period(d.start_date, d.end_date)
+            if span is not None:
+                housing.append(
+                    {
+                        "kind": "unit_dormitory",
+                        "from": span[0],
+                        "to": span[1],
+                        "district": _district(d.district_code),
+                        "residential": d.planned_use == "住宅",
+                        "certified": d.has_certificate,
+                    }
+                )
+        for lease in self.leases:
+            span = period(lease.start_date, lease.end_date)
+            if span is not None:
+                housing.append(
+                    {
+                        "kind": "rented",
+                        "from": span[0],
+                        "to": span[1],
+                        "district": _district(lease.district_code),
+                        "residential": lease.planned_use == "住宅",
+                        "certified": lease.has_certificate,
+                        "lease_registered": lease.platform_filed,
+                    }
+                )
+        return {"found": True, "housing": housing, "spouse_owned": spouse}
+
+
+ANSWER_MODELS: dict[str, type[SocialInsuranceAnswer | TaxAnswer | PoliceAnswer | HousingAnswer]] = {
+    "social_insurance": SocialInsuranceAnswer,
+    "tax": TaxAnswer,
+    "police": PoliceAnswer,
+    "housing": HousingAnswer,
+}
+QUERY_PATHS: dict[str, str] = {
+    "social_insurance": "/api/v1/contributions/query",
+    "tax": "/api/v1/taxpayers/query",
+    "police": "/api/v1/residents/query",
+    "housing": "/api/v1/housing/query",
+}
+
+
+def not_found_data(department: str) -> dict[str, Any]:
+    """What a department that does not know the person tells us: no records at all."""
+    empty: dict[str, dict[str, Any]] = {
+        "social_insurance": {"found": False, "social_insurance": []},
+        "tax": {"found": False, "income_tax": [], "tax_penalties": []},
+        "police": {
+            "found": False,
+            "identity": None,
+            "residence_permit_issued_on": None,
+            "criminal_record": False,
+            "detentions": [],
+        },
+        "housing": {"found": False, "housing": [], "spouse_owned": []},
+    }
+    return empty[department]
+
+
+def normalise_answer(department: str, payload: Mapping[str, Any]) -> dict[str, Any]:
+    """Validate a department's answer (a registry response or a pushed answer) and normalise it.
+
+    Raises ``ValidationError`` or ``ValueError`` for an answer that breaks the department's contract.
+    """
+    return ANSWER_MODELS[department].model_validate(payload).normalise()
+
+
+# ---- the interface and its HTTP implementation ----------------------------------------------
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What proves a check: stored for every call, answered or not."""
+
+    department: str
+    request_id: str
+    request_digest: str
+    response_digest: str | None
+    requested_at: datetime
+    responded_at: datetime | None
+    duration_ms: int
+    attempts: int
+    http_status: int | None
+    adapter_version: str
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    department: Department
+    outcome: Literal["answered", "not_found"]
+    data: dict[str, Any]
+    evidence: Evidence
+
+
+class DepartmentUnavailable(Exception):
+    """The department gave no usable answer this time (down, failing, rate limiting, breaker open)."""
+
+    def __init__(self, department: str, reason: str, evidence: Evidence) -> None:
+        super().__init__(f"{department}: {reason}")
+        self.department = department
+        self.reason = reason
+        self.evidence = evidence
+
+
+class DepartmentAdapter(Protocol):
+    """One department's registry, as the verification flow sees it."""
+
+    department: Department
+    version: str
+
+    async def lookup(self, id_number: str) -> CheckResult:
+        """The department's data about this person; raises :class:`DepartmentUnavailable`."""
+        ...
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    max_attempts: int = 4
+    backoff_initial_s: float = 0.2
+    backoff_max_s: float = 5.0
+    retry_after_max_s: float = 30.0
+    deadline_s: float = 60.0
+
+
+def make_digest(key: bytes | None) -> Any:
+    def digest(body: bytes) -> str:
+        if key:
+            return "hmac-sha256:" + hmac.new(key, body, hashlib.sha256).hexdigest()
+        return "sha256:" + hashlib.sha256(body).hexdigest()
+
+    return digest
+
+
+@dataclass
+class HttpDepartmentAdapter:
+    """A department registry over HTTP, with retries, a circuit breaker and a concurrency limit."""
+
+    department: Department
+    client: httpx.AsyncClient
+    clock: Clock
+    policy: RetryPolicy = field(default_factory=RetryPolicy)
+    breaker: CircuitBreaker | None = None
+    concurrency: int = 8
+    digest_key: bytes | None = None
+    rng: random.Random = field(default_factory=random.Random)
+    sleep: Any = asyncio.sleep
+    version: str = ADAPTER_VERSION
+
+    def __post_init__(self) -> None:
+        self.path = QUERY_PATHS[self.department]
+        self.breaker = self.breaker or CircuitBreaker(self.department)
+        self.semaphore = asyncio.Semaphore(self.concurrency)
+        self._digest = make_digest(self.digest_key)
+        self.calls = 0  # HTTP requests sent (for tests and metrics)
+
+    async def lookup(self, id_number: str) -> CheckResult:
+        assert self.breaker is not None
+        request_id = uuid.uuid4().hex
+        body = orjson.dumps({"id_number": id_number, "request_id": request_id})
+        requested_at = self.clock.now()
+        t0 = time.monotonic()
+        attempts = 0
+        status: int | None = None
+        response_digest: str | None = None
+        error: str | None = None
+
+        def evidence(err: str | None = None) -> Evidence:
+            return Evidence(
+                department=self.department,
+                request_id=request_id,
+                request_digest=self._digest(body),
+                response_digest=response_digest,
+                requested_at=requested_at,
+                responded_at=self.clock.now() if status is not None else None,
+                duration_ms=int((time.monotonic() - t0) * 1000),
+                attempts=attempts,
+                http_status=status,
+                adapter_version=self.version,
+                error=err,
+            )
+
+        while True:
+            if not self.breaker.allow():
+                raise DepartmentUnavailable(
+                    self.department, "circuit_open", evidence(f"circuit open; last error: {error or '-'}")
+                )
+            attempts += 1
+            retry_after: float | None = None
+            try:
+                async with self.semaphore:
+                    self.calls += 1
+                    resp = await self.client.post(
+                        self.path,
+                        content=body,
+                        headers={"content-type": "application/json", "x-request-id": request_id},
+                    )
+            except httpx.TimeoutException as e:
+                self.breaker.record_failure()
+                error = f"timeout ({type(e).__name__})"
+            except httpx.TransportError as e:
+                self.breaker.record_failure()
+                error = f"connection error ({type(e).__name__})"
+            else:
+                status = resp.status_code
+                response_digest = self._digest(resp.content)
+                if status in (200, 404):
+                    self.breaker.record_success()
+                    try:
+                        data = (
+                            normalise_answer(self.department, resp.json())
+                            if status == 200
+                            else not_found_data(self.department)
+                        )
+                    except (ValidationError, ValueError) as e:
+                        # The department answered, but not in its contract: retrying will not help.
+                        raise DepartmentUnavailable(
+                            self.department, "invalid_response", evidence(f"invalid answer: {str(e)[:300]}")
+                        ) from e
+                    return CheckResult(
+                        self.department, "answered" if status == 200 else "not_found", data, evidence()
+                    )
+                if status == 429:
+                    # Alive but asking us to slow down: not a breaker failure.
+                    retry_after = retry_after_seconds(resp.headers.get("retry-after"))
+                    error = "rate limited (429)"
+                    if retry_after is not None and retry_after > self.policy.retry_after_max_s:
+                        raise DepartmentUnavailable(self.department, "rate_limited", evidence(error))
+                elif status >= 500:
+                    self.breaker.record_failure()
+                    error = f"server error ({status})"
+                else:
+                    raise DepartmentUnavailable(
+                        self.department, "rejected", evidence(f"request rejected ({status})")
+                    )
+            if attempts >= self.policy.max_attempts:
+                raise DepartmentUnavailable(self.department, "retries_exhausted", evidence(error))
+            delay = backoff_delay(
+                attempts,
+                initial_s=self.policy.backoff_initial_s,
+                max_s=self.policy.backoff_max_s,
+                rng=self.rng,
+            )
+            if retry_after is not None:
+                delay = max(delay, retry_after)
+            if time.monotonic() - t0 + delay > self.policy.deadline_s:
+                raise DepartmentUnavailable(self.department, "deadline", evidence(error))
+            await self.sleep(delay)
+
+
+@dataclass
+class DepartmentSet:
+    """The four adapters and their HTTP clients (closed together)."""
+
+    adapters: dict[str, DepartmentAdapter]
+    clients: list[httpx.AsyncClient] = field(default_factory=list)
+
+    async def aclose(self) -> None:
+        for c in self.clients:
+            await c.aclose()
+
+
+def build_departments(
+    urls: Mapping[str, str],
+    clock: Clock,
+    *,
+    timeout_s: float,
+    connect_timeout_s: float,
+    policy: RetryPolicy,
+    concurrency: int,
+    breaker_failure_threshold: int,
+    breaker_open_s: float,
+    digest_key: bytes | None,
+    transports: Mapping[str, httpx.AsyncBaseTransport] | None = None,
+) -> DepartmentSet:
+    adapters: dict[str, DepartmentAdapter] = {}
+    clients: list[httpx.AsyncClient] = []
+    for dept, url in urls.items():
+        client = httpx.AsyncClient(
+            base_url=url,
+            timeout=httpx.Timeout(timeout_s, connect=connect_timeout_s),
+            limits=httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency),
+            transport=(transports or {}).get(dept),
+        )
+        clients.append(client)
+        adapters[dept] = HttpDepartmentAdapter(
+            department=dept,  # type: ignore[arg-type]
+            client=client,
+            clock=clock,
+            policy=policy,
+            breaker=CircuitBreaker(dept, failure_threshold=breaker_failure_threshold, open_s=breaker_open_s),
+            concurrency=concurrency,
+            digest_key=digest_key,
+        )
+    return DepartmentSet(adapters, clients)

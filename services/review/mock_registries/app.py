@@ -1,0 +1,314 @@
+"""The four mock department registries, each its own FastAPI app with its own API and OpenAPI.
+
+Every registry answers ``POST /api/v1/…/query`` with ``{"id_number", "request_id"}`` in the body (ID numbers
+never travel in URLs, which end up in access logs) and 404 ``PERSON_NOT_FOUND`` for a person it does not
+know. Field names and codes follow each department's own conventions, which the review service's
+adapters translate:
+
+- 社保 social insurance: insurance type codes 110 pension, 210 unemployment, 310 medical, 410 injury,
+  510 maternity; months ``YYYYMM``; payment kind ``normal`` / ``back_paid`` (补缴); the paying unit's
+  account district code, ``110000`` for the city-level office and ``110400`` for the BDA branch.
+- 税务 tax: yearly individual income tax paid in Beijing; administrative penalty decisions.
+- 公安 police: identity (sex code GB/T 2261.1: 1 male, 2 female; birth date ``YYYYMMDD``), Beijing
+  residence permit, criminal record, administrative detentions.
+- 住建 housing: properties (holder relation ``owner`` / ``spouse``, planned use 住宅/商业/办公, certificate),
+  leases filed or not on the rental platform, unit dormitories; dates ``YYYY-MM-DD``.
+"""
+
+from __future__ import annotations
+
+import calendar
+from collections.abc import Sequence
+from datetime import date
+from typing import Any, Literal
+
+from fastapi import APIRouter, FastAPI
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from services.review.mock_registries.faults import Faults, FaultState, install_faults
+from services.review.mock_registries.population import SyntheticPerson, index_by_id_number
+from shared.validation.identifiers import synthetic_resident_id
+
+Department = Literal["social_insurance", "tax", "police", "housing"]
+DEPARTMENTS: tuple[Department, ...] = ("social_insurance", "tax", "police", "housing")
+#: Fixed local ports of the registries (``make run``; shifted by ``--port-offset``).
+DEFAULT_PORTS: dict[str, int] = {"social_insurance": 8201, "tax": 8202, "police": 8203, "housing": 8204}
+INSURANCE_CODES = {
+    "pension": "110",
+    "unemployment": "210",
+    "medical": "310",
+    "injury": "410",
+    "maternity": "510",
+}
+DISTRICT_CODES = {"city": "110000", "BDA": "110400"}
+ADMIN_TAG = "fault injection 故障注入 (test control)"
+
+
+class Query(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"id_number": synthetic_resident_id(date(1949, 12, 31), 2, "110105"), "request_id": "9b7c…"}
+            ]
+        },
+    )
+    id_number: str = Field(min_length=15, max_length=18, description="The person's 18-character ID number.")
+    request_id: str = Field(min_length=1, max_length=100, description="The caller's id of this request.")
+
+
+class NotFound(BaseModel):
+    code: Literal["PERSON_NOT_FOUND"] = "PERSON_NOT_FOUND"
+    message: str
+    request_id: str
+
+
+def _not_found(q: Query) -> JSONResponse:
+    return JSONResponse(
+        NotFound(message="查无此人 no record of this person", request_id=q.request_id).model_dump(), 404
+    )
+
+
+def _yyyymm(month: str) -> str:
+    return month.replace("-", "")
+
+
+def _first_day(month: str) -> str:
+    return f"{month}-01"
+
+
+def _last_day(month: str) -> str:
+    y, m = (int(x) for x in month.split("-"))
+    return f"{month}-{calendar.monthrange(y, m)[1]:02d}"
+
+
+# ---- 社保 ------------------------------------------------------------------------------------
+
+
+def social_insurance_router(people: dict[str, SyntheticPerson]) -> APIRouter:
+    r = APIRouter(tags=["社保 contributions"])
+
+    @r.post(
+        "/api/v1/contributions/query",
+        summary="Contribution records of a person 个人参保缴费记录查询",
+        responses={404: {"model": NotFound}},
+    )
+    async def contributions(q: Query) -> Any:
+        """Every social-insurance contribution period of the person, per insurance type, with the payment
+        kind (normal or back-paid 补缴) and the district of the paying unit's account."""
+        p = people.get(q.id_number)
+        if p is None:
+            return _not_found(q)
+        return {
+            "request_id": q.request_id,
+            "data_as_of": _yyyymm(p.data_as_of),
+            "person": {"name": p.name},
+            "records": [
+                {
+                    "insurance_type": INSURANCE_CODES[rec["insurance"]],
+                    "start_month": _yyyymm(rec["from"]),
+                    "end_month": _yyyymm(rec["to"]),
+                    "payment_kind": "back_paid" if rec["back_paid"] else "normal",
+                    "unit_district_code": DISTRICT_CODES.get(rec["district"], rec["district"]),
+                }
+                for rec in p.social_insurance
+            ],
+        }
+
+    return r
+
+
+# ---- 税务 ------------------------------------------------------------------------------------
+
+
+def tax_router(people: dict[str, SyntheticPerson]) -> APIRouter:
+    r = APIRouter(tags=["税务 taxpayers"])
+
+    @r.post(
+        "/api/v1/taxpayers/query",
+        summary="Income tax and penalties of a taxpayer 纳税及处罚记录查询",
+        responses={404: {"model": NotFound}},
+    )
+    async def taxpayer(q: Query) -> Any:
+        """Yearly individual income tax paid in Beijing, and tax administrative penalty decisions."""
+        p = people.get(q.id_number)
+        if p is None:
+            return _not_found(q)
+        return {
+            "request_id": q.request_id,
+            "taxpayer": {"name": p.name},
+            "annual_iit": [
+                {"tax_year": t["year"], "tax_paid": t["amount"], "tax_region": "110000"} for t in p.income_tax
+            ],
+            "penalties": [
+                {
+                    "decision_no": f"京税罚〔{t['date'][:4]}〕{i + 1}号",
+                    "decision_date": t["date"],
+                    "fine_amount": t["fine"],
+                }
+                for i, t in enumerate(p.tax_penalties)
+            ],
+        }
+
+    return r
+
+
+# ---- 公安 ------------------------------------------------------------------------------------
+
+
+def police_router(people: dict[str, SyntheticPerson]) -> APIRouter:
+    r = APIRouter(tags=["公安 residents"])
+
+    @r.post(
+        "/api/v1/residents/query",
+        summary="Identity, residence permit and records 人口信息查询",
+        responses={404: {"model": NotFound}},
+    )
+    async def resident(q: Query) -> Any:
+        """Identity from the population register, the Beijing residence permit, whether there is a criminal
+        record, and administrative detentions decided by Beijing police."""
+        p = people.get(q.id_number)
+        if p is None:
+            return _not_found(q)
+        return {
+            "request_id": q.request_id,
+            "identity": {
+                "name": p.name,
+                "gender_code": "1" if p.sex == "male" else "2",
+                "birth_date": p.birth_date.strftime("%Y%m%d"),
+            },
+            "residence_permit": (
+                {"permit_no": f"京居{p.id_number[-6:]}", "issued_on": p.residence_permit_issued_on}
+                if p.residence_permit_issued_on
+                else None
+            ),
+            "criminal_record": {"has_record": p.criminal_record},
+            "administrative_detentions": [
+                {
+                    "decision_no": f"京公拘〔{d['date'][:4]}〕{i + 1}号",
+                    "decision_date": d["date"],
+                    "days": 5,
+                    "authority": "北京市公安局",
+                }
+                for i, d in enumerate(p.detentions)
+            ],
+        }
+
+    return r
+
+
+# ---- 住建 ------------------------------------------------------------------------------------
+
+
+def housing_router(people: dict[str, SyntheticPerson]) -> APIRouter:
+    r = APIRouter(tags=["住建 housing"])
+
+    def use(residential: bool) -> str:
+        return "住宅" if residential else "商业"
+
+    @r.post(
+        "/api/v1/housing/query",
+        summary="Properties, leases and dormitories 住房信息查询",
+        responses={404: {"model": NotFound}},
+    )
+    async def housing(q: Query) -> Any:
+        """Properties the person or their spouse holds, leases of rented homes (filed on the city rental
+        platform or not) and unit dormitories, with district, planned use and certificate."""
+        p = people.get(q.id_number)
+        if p is None:
+            return _not_found(q)
+        as_of = p.data_as_of
+        return {
+            "request_id": q.request_id,
+            "data_as_of": as_of,
+            "properties": [
+                {
+                    "certificate_no": h["certificate_no"] if h["certified"] else None,
+                    "holder_relation": h["holder"],
+                    "district_code": h["district"],
+                    "planned_use": use(h["residential"]),
+                    "registered_on": _first_day(h["from"]),
+                    "deregistered_on": None if h["to"] >= as_of else _last_day(h["to"]),
+                }
+                for h in p.properties
+            ],
+            "leases": [
+                {
+                    "filing_no": f"京租备{i + 1:06d}" if lease["registered"] else None,
+                    "district_code": lease["district"],
+                    "start_date": _first_day(lease["from"]),
+                    "end_date": _last_day(lease["to"]),
+                    "platform_filed": lease["registered"],
+                    "planned_use": use(lease["residential"]),
+                    "has_certificate": lease["certified"],
+                }
+                for i, lease in enumerate(p.leases)
+            ],
+            "dormitories": [
+                {
+                    "unit_name": d["unit_name"],
+                    "district_code": d["district"],
+                    "start_date": _first_day(d["from"]),
+                    "end_date": _last_day(d["to"]) if d["to"] < as_of else None,
+                    "planned_use": use(d["residential"]),
+                    "has_certificate": d["certified"],
+                }
+                for d in p.dormitories
+            ],
+        }
+
+    return r
+
+
+ROUTERS = {
+    "social_insurance": social_insurance_router,
+    "tax": tax_router,
+    "police": police_router,
+    "housing": housing_router,
+}
+TITLES = {
+    "social_insurance": "Mock 社保 social insurance registry 社会保险登记系统（模拟）",
+    "tax": "Mock 税务 tax registry 税务征管系统（模拟）",
+    "police": "Mock 公安 police registry 人口信息系统（模拟）",
+    "housing": "Mock 住建 housing registry 住房城乡建设信息系统（模拟）",
+}
+
+
+def create_registry_app(
+    department: str, people: Sequence[SyntheticPerson], faults: Faults | None = None, *, fault_seed: int = 0
+) -> FastAPI:
+    """One department's registry over ``people`` (looked up by ID number in a dict)."""
+    if department not in ROUTERS:
+        raise ValueError(f"unknown department {department!r}; one of {', '.join(DEPARTMENTS)}")
+    app = FastAPI(
+        title=TITLES[department],
+        version="1.0.0",
+        description=(
+            f"{TITLES[department]}. Synthetic data (a seeded generator), for development and tests of the "
+            "review service's adapters. Faults (latency, 5xx, 429, down) are set with `PUT /_admin/faults`."
+        ),
+    )
+    state = FaultState(faults or Faults(), seed=fault_seed)
+    install_faults(app, state)
+    app.include_router(ROUTERS[department](index_by_id_number(people)))
+    app.state.department = department
+    app.state.population_size = len(people)
+
+    @app.get("/healthz", summary="Liveness 存活检查", tags=["operations 运维"])
+    async def healthz() -> dict[str, Any]:
+        """The registry is up (faults do not apply here)."""
+        return {"status": "ok", "department": department, "population": len(people)}
+
+    @app.get("/_admin/faults", summary="Current faults 当前故障配置", tags=[ADMIN_TAG])
+    async def get_faults() -> dict[str, Any]:
+        """The faults in force, and how many calls were answered and faulted so far."""
+        return {"faults": state.faults.model_dump(), "calls": state.calls, "injected": state.injected}
+
+    @app.put("/_admin/faults", summary="Set faults 设置故障", tags=[ADMIN_TAG])
+    async def put_faults(faults: Faults) -> dict[str, Any]:
+        """Replace the faults in force (all fields; omitted ones reset to no fault)."""
+        state.faults = faults
+        return {"faults": state.faults.model_dump(), "calls": state.calls, "injected": state.injected}
+
+    return app

@@ -1,0 +1,30 @@
+"""The scoring service's FastAPI application."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from services.scoring.api import PERMISSIONS, router
+from services.scoring.config import Settings
+from shared.clock import Clock
+from shared.service import create_service_app
+
+DESCRIPTION = """The points rules (积分落户) as versioned policy, explained line by line, and the ranking of a round.
+
+积分规则按政策版本计算，逐项说明；年度排名与分数线。
+
+* `POST /v1/points/score` and `/v1/points/score/batch` score facts (public calculator, fixed contract).
+* Scores of submitted applications arrive from the review service (`verification.completed`) and are
+  kept per revision; bureau staff run and finalize the ranking of a round.
+"""
+
+
+def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
+    return create_service_app(
+        settings,
+        title="Scoring 积分计算",
+        description=DESCRIPTION,
+        routers=[router],
+        permissions=PERMISSIONS,
+        clock=clock,
+    )

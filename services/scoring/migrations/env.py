@@ -1,0 +1,4 @@
+from services.scoring.adapters.tables import metadata
+from shared.migrations_env import run_env
+
+run_env(metadata)

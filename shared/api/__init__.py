@@ -1,0 +1,1 @@
+"""HTTP plumbing every service uses: errors, authentication and permissions, health."""

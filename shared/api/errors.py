@@ -1,0 +1,137 @@
+"""One error shape for every API: ``{"error": {"code", "message", "details"}}``.
+
+Validation errors answer 422 with one detail per offending field; unexpected errors answer
+500 with a generic message and the correlation id (the traceback goes to the log only).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from shared.logging import correlation_id_var
+
+log = logging.getLogger(__name__)
+
+
+class ErrorDetail(BaseModel):
+    field: str | None = Field(default=None, examples=["person.birth_date"])
+    code: str = Field(examples=["date.invalid"])
+    message: str = Field(examples=["not a valid calendar date"])
+
+
+class ErrorBody(BaseModel):
+    code: str = Field(examples=["validation_failed"])
+    message: str = Field(examples=["The request has 1 invalid field."])
+    details: list[ErrorDetail] = Field(default_factory=list)
+    correlation_id: str | None = None
+
+
+class ErrorResponse(BaseModel):
+    error: ErrorBody
+
+
+class ApiError(Exception):
+    """Raise from an endpoint or handler to answer with this status and error code."""
+
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        details: list[dict[str, Any]] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.details = details or []
+        self.headers = headers
+
+
+def error_json(
+    status: int,
+    code: str,
+    message: str,
+    details: list[dict[str, Any]] | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    body = {
+        "error": {
+            "code": code,
+            "message": message,
+            "details": details or [],
+            "correlation_id": correlation_id_var.get(),
+        }
+    }
+    return JSONResponse(status_code=status, content=body, headers=headers)
+
+
+def _loc(loc: tuple[Any, ...]) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
+    out = ""
+    for p in parts:
+        out += f"[{p}]" if p.isdigit() else (("." if out else "") + p)
+    return out or ".".join(str(p) for p in loc)
+
+
+def validation_details(errors: list[Any]) -> list[dict[str, Any]]:
+    return [
+        {
+            "field": _loc(tuple(e.get("loc", ()))),
+            "code": str(e.get("type", "invalid")),
+            "message": str(e.get("msg", "")),
+        }
+        for e in errors
+    ]
+
+
+_STATUS_CODES = {
+    400: "bad_request",
+    401: "unauthenticated",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    429: "rate_limited",
+}
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(ApiError)
+    async def _api_error(request: Request, exc: ApiError) -> JSONResponse:
+        return error_json(exc.status, exc.code, exc.message, exc.details, exc.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        details = validation_details(list(exc.errors()))
+        n = len(details)
+        return error_json(
+            422, "validation_failed", f"The request has {n} invalid field{'s' if n != 1 else ''}.", details
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = _STATUS_CODES.get(exc.status_code, "http_error")
+        return error_json(exc.status_code, code, str(exc.detail), headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return error_json(500, "internal_error", "An unexpected error occurred; it has been logged.")
+
+
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    401: {"model": ErrorResponse, "description": "Missing or invalid credentials"},
+    403: {"model": ErrorResponse, "description": "Your role may not call this endpoint"},
+    422: {"model": ErrorResponse, "description": "Invalid input; one detail per offending field"},
+}

@@ -1,0 +1,303 @@
+"""``python -m shared.devstack run|token|advance-clock`` — the local stack (``make run``)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import base64
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import httpx
+
+from shared.api.auth import generate_keypair, issue_token
+from shared.clock import SharedOffsetClock
+from shared.devstack.servers import (
+    EmbeddedPostgres,
+    TansuBroker,
+    ensure_database,
+    to_asyncpg_url,
+    with_database,
+)
+from shared.settings import DEFAULT_PORTS, SERVICES, ServiceSettings
+
+REPO = Path(__file__).resolve().parents[2]
+#: The review service's mock department registries (services/review/mock_registries), started beside it.
+MOCK_REGISTRIES = {"social_insurance": 8201, "tax": 8202, "police": 8203, "housing": 8204}
+
+
+def _keys(var: Path) -> tuple[str, str, str]:
+    kdir = var / "keys"
+    kdir.mkdir(parents=True, exist_ok=True)
+    priv, pub, data = kdir / "jwt_private.pem", kdir / "jwt_public.pem", kdir / "data.key"
+    if not priv.exists():
+        p, q = generate_keypair()
+        priv.write_text(p)
+        pub.write_text(q)
+        priv.chmod(0o600)
+    if not data.exists():
+        data.write_text(base64.b64encode(secrets.token_bytes(32)).decode())
+        data.chmod(0o600)
+    return priv.read_text(), pub.read_text(), data.read_text().strip()
+
+
+def _bootstrap_admin(var: Path, intake_db_url: str, data_key: str) -> str:
+    """The first operations administrator (``root``), created once; its password is kept in var/keys."""
+    pw_file = var / "keys" / "admin-password"
+    if not pw_file.exists():
+        pw_file.write_text(secrets.token_urlsafe(12))
+        pw_file.chmod(0o600)
+    password = pw_file.read_text().strip()
+    env = {
+        **os.environ,
+        "INTAKE_DATABASE_URL": intake_db_url,
+        "INTAKE_BOOTSTRAP_PASSWORD": password,
+        "INTAKE_DATA_KEY": data_key,
+        "INTAKE_LOG_JSON": "false",
+    }
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "services.intake",
+            "create-user",
+            "--username",
+            "root",
+            "--name",
+            "运维管理员",
+            "--role",
+            "operations_admin",
+        ],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    if done.returncode != 0 and "exist" not in (done.stdout + done.stderr).lower():
+        raise RuntimeError(f"could not create the operations administrator: {done.stdout}{done.stderr}")
+    return password
+
+
+def _say(msg: str) -> None:
+    print(f"[stack] {msg}", flush=True)
+
+
+async def _prepare(pg_url: str, kafka: str, var: Path) -> None:
+    from shared.messaging.kafka import ensure_topics
+    from shared.service import migrate
+
+    for svc in SERVICES:
+        if not os.environ.get(f"{svc.upper()}_DATABASE_URL"):
+            await ensure_database(pg_url, f"hukou_{svc}")
+    created = await ensure_topics(ServiceSettings(kafka_bootstrap_servers=kafka))
+    _say(f"topics ready ({len(created)} created)")
+    for svc in SERVICES:
+        url = os.environ.get(f"{svc.upper()}_DATABASE_URL") or with_database(pg_url, f"hukou_{svc}")
+        s = ServiceSettings(service_name=svc, database_url=url)
+        await asyncio.to_thread(migrate, s, REPO / "services" / svc / "migrations")
+    _say("databases migrated")
+
+
+def run(args: argparse.Namespace) -> int:
+    var = Path(args.var_dir).resolve()
+    var.mkdir(parents=True, exist_ok=True)
+    logs = var / "logs"
+    logs.mkdir(exist_ok=True)
+    started = time.monotonic()
+
+    def _interrupt(*_: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, _interrupt)
+    pg: EmbeddedPostgres | None = None
+    broker: TansuBroker | None = None
+    children: list[tuple[str, subprocess.Popen[bytes]]] = []
+    try:
+        ext_pg = os.environ.get("HUKOU_POSTGRES_URL")
+        if ext_pg:
+            pg_url = to_asyncpg_url(ext_pg)
+            _say("using external PostgreSQL from HUKOU_POSTGRES_URL")
+        else:
+            pg = EmbeddedPostgres(var / "pg")
+            pg_url = pg.start()
+            _say(f"embedded PostgreSQL 18 started (data in {var / 'pg'})")
+        kafka = os.environ.get("HUKOU_KAFKA_BOOTSTRAP_SERVERS")
+        if kafka:
+            _say(f"using external Kafka at {kafka}")
+        else:
+            broker = TansuBroker(args.kafka_port, log_path=logs / "tansu.log")
+            kafka = broker.start()
+            _say(f"tansu broker started on {kafka} (memory storage)")
+        priv, pub, data_key = _keys(var)
+        asyncio.run(_prepare(pg_url, kafka, var))
+        clock_file = var / "clock.json"
+        # The registries' synthetic population declares for the round of the (shared) clock's year.
+        registry_env = {**os.environ}
+        registry_env.setdefault(
+            "MOCK_REGISTRY_APPLICATION_YEAR", str(SharedOffsetClock(clock_file).today().year)
+        )
+        admin_password = _bootstrap_admin(
+            var, os.environ.get("INTAKE_DATABASE_URL") or with_database(pg_url, "hukou_intake"), data_key
+        )
+        for dept, base_port in MOCK_REGISTRIES.items():
+            out = open(logs / f"registry-{dept}.log", "ab")
+            cmd = [sys.executable, "-m", "services.review.mock_registries", dept]
+            cmd += ["--port", str(base_port + args.port_offset)]
+            proc = subprocess.Popen(
+                cmd, cwd=REPO, env=registry_env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+            )
+            children.append((f"registry-{dept}", proc))
+        for svc in SERVICES:
+            port = DEFAULT_PORTS[svc] + args.port_offset
+            p = svc.upper() + "_"
+            env = {
+                **os.environ,
+                p + "DATABASE_URL": os.environ.get(p + "DATABASE_URL")
+                or with_database(pg_url, f"hukou_{svc}"),
+                p + "KAFKA_BOOTSTRAP_SERVERS": kafka,
+                p + "PORT": str(port),
+                p + "CLOCK": "shared-offset",
+                p + "CLOCK_FILE": str(clock_file),
+                p + "JWT_PUBLIC_KEY": pub,
+                p + "DATA_KEY": data_key,
+                p + "KAFKA_ENABLE_IDEMPOTENCE": os.environ.get(
+                    p + "KAFKA_ENABLE_IDEMPOTENCE",
+                    "true" if os.environ.get("HUKOU_KAFKA_BOOTSTRAP_SERVERS") else "false",
+                ),
+            }
+            if svc == "intake":
+                env["INTAKE_JWT_PRIVATE_KEY"] = priv
+                env.setdefault("INTAKE_MATERIALS_DIR", str(var / "materials"))
+            if svc == "settlement":
+                env.setdefault("SETTLEMENT_PUBLIC_BASE_URL", f"http://127.0.0.1:{port}")
+            if svc == "review":
+                for dept, base_port in MOCK_REGISTRIES.items():
+                    url = f"http://127.0.0.1:{base_port + args.port_offset}"
+                    env[f"REVIEW_REGISTRY_{dept.upper()}_URL"] = url
+            for role in ("api", "worker"):
+                out = open(logs / f"{svc}-{role}.log", "ab")
+                proc = subprocess.Popen(
+                    [sys.executable, "-m", f"services.{svc}", role],
+                    cwd=REPO,
+                    env=env,
+                    stdout=out,
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,
+                )
+                children.append((f"{svc}-{role}", proc))
+        _wait_ready(args.port_offset, children, timeout_s=args.ready_timeout)
+        _say(f"all five services ready in {time.monotonic() - started:.1f}s; logs in {logs}")
+        for svc in SERVICES:
+            _say(f"  {svc:<10} http://127.0.0.1:{DEFAULT_PORTS[svc] + args.port_offset}/docs")
+        ports = ", ".join(str(p + args.port_offset) for p in MOCK_REGISTRIES.values())
+        _say(f"  mock registries (社保 税务 公安 住建) on ports {ports}")
+        _say(f"operations administrator: root / {admin_password} (POST /v1/auth/token at intake)")
+        _say("dev token: .venv/bin/python -m shared.devstack token --role operations_admin")
+        _say("Ctrl-C stops everything")
+        stop = {"flag": False}
+
+        def _stop(*_: object) -> None:
+            stop["flag"] = True
+
+        signal.signal(signal.SIGINT, _stop)
+        signal.signal(signal.SIGTERM, _stop)
+        while not stop["flag"]:
+            for name, proc in children:
+                if proc.poll() is not None:
+                    _say(f"{name} exited with {proc.returncode}; see {logs / (name + '.log')}; stopping")
+                    stop["flag"] = True
+            time.sleep(0.3)
+        return 0
+    except KeyboardInterrupt:
+        return 130
+    finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        _say("stopping")
+        for _name, proc in children:
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGTERM)
+        deadline = time.monotonic() + 10
+        for _name, proc in children:
+            try:
+                proc.wait(max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+        if broker:
+            broker.stop()
+        if pg:
+            pg.stop()
+        _say("stopped")
+
+
+def _wait_ready(
+    port_offset: int, children: list[tuple[str, subprocess.Popen[bytes]]], timeout_s: float
+) -> None:
+    deadline = time.monotonic() + timeout_s
+    pending = set(SERVICES)
+    with httpx.Client(timeout=5) as client:
+        while pending:
+            for name, proc in children:
+                if proc.poll() is not None:
+                    raise RuntimeError(f"{name} exited during start-up with {proc.returncode}")
+            for svc in sorted(pending):
+                try:
+                    r = client.get(f"http://127.0.0.1:{DEFAULT_PORTS[svc] + port_offset}/readyz")
+                    if r.status_code == 200:
+                        pending.discard(svc)
+                        _say(f"{svc} ready")
+                except httpx.HTTPError:
+                    pass
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"not ready after {timeout_s}s: {', '.join(sorted(pending))}")
+            time.sleep(0.3)
+
+
+def token(args: argparse.Namespace) -> int:
+    from shared.clock import SystemClock
+
+    var = Path(args.var_dir).resolve()
+    priv, _, _ = _keys(var)
+    clock = SharedOffsetClock(var / "clock.json")
+    now = clock.now() if (var / "clock.json").exists() else SystemClock().now()
+    print(
+        issue_token(priv, subject=args.subject, roles=[args.role], now=now, ttl=timedelta(hours=args.hours))
+    )
+    return 0
+
+
+def advance_clock(args: argparse.Namespace) -> int:
+    clock = SharedOffsetClock(Path(args.var_dir).resolve() / "clock.json")
+    print(clock.advance(timedelta(days=args.days, hours=args.hours)).isoformat())
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m shared.devstack")
+    ap.add_argument("--var-dir", default=str(REPO / "var"))
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    r = sub.add_parser("run", help="start PostgreSQL, the broker and all five services")
+    r.add_argument("--kafka-port", type=int, default=19092)
+    r.add_argument("--port-offset", type=int, default=0)
+    r.add_argument("--ready-timeout", type=float, default=60)
+    t = sub.add_parser("token", help="mint a development access token")
+    t.add_argument("--role", required=True)
+    t.add_argument("--subject", default="dev")
+    t.add_argument("--hours", type=int, default=8)
+    c = sub.add_parser("advance-clock", help="move the shared clock forward for every service")
+    c.add_argument("--days", type=int, default=0)
+    c.add_argument("--hours", type=int, default=0)
+    args = ap.parse_args(argv)
+    return {"run": run, "token": token, "advance-clock": advance_clock}[args.cmd](args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Kafka plumbing: safe client factories, the transactional outbox and the idempotent inbox."""

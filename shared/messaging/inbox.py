@@ -1,0 +1,384 @@
+"""Idempotent consumer (inbox) with bounded retries and a dead-letter topic.
+
+For each record: decode the envelope, claim ``(consumer, event id)`` in the inbox table and
+run the handler in the same database transaction, commit it, and only then commit the Kafka
+offset. A redelivered event (crash before the offset commit, rebalance, duplicate publish)
+finds its inbox row and has no second effect.
+
+A handler that raises is retried with exponential backoff up to ``consumer_max_attempts``
+times; an envelope that cannot be decoded, an unknown event type or an invalid payload is
+not retried. Either way the record is written to the ``dead_letters`` table and, through
+the outbox, to the service's dead-letter topic with its reason; the partition moves on.
+Staff see dead letters through the ops API and can replay them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import uuid
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+from pydantic import ValidationError
+from sqlalchemy.dialects.postgresql import UUID
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from shared.clock import Clock
+from shared.events.envelope import Envelope
+from shared.events.registry import (
+    REGISTRY,
+    EventData,
+    EventRegistry,
+    InvalidEventData,
+    UnknownEventType,
+    dead_letter_topic,
+)
+from shared.logging import correlation
+from shared.messaging.kafka import make_consumer
+from shared.messaging.outbox import Outbox
+from shared.settings import ServiceSettings
+
+log = logging.getLogger(__name__)
+
+inbox_t = sa.table(
+    "inbox",
+    sa.column("consumer", sa.String),
+    sa.column("event_id", UUID(as_uuid=True)),
+    sa.column("event_type", sa.String),
+    sa.column("topic", sa.String),
+    sa.column("partition", sa.Integer),
+    sa.column("offset", sa.BigInteger),
+    sa.column("processed_at", sa.DateTime(timezone=True)),
+)
+dead_letters_t = sa.table(
+    "dead_letters",
+    sa.column("id", sa.BigInteger),
+    sa.column("consumer", sa.String),
+    sa.column("event_id", sa.String),
+    sa.column("event_type", sa.String),
+    sa.column("topic", sa.String),
+    sa.column("partition", sa.Integer),
+    sa.column("offset", sa.BigInteger),
+    sa.column("key", sa.String),
+    sa.column("raw_value", sa.Text),
+    sa.column("reason_code", sa.String),
+    sa.column("error", sa.Text),
+    sa.column("attempts", sa.Integer),
+    sa.column("status", sa.String),
+    sa.column("created_at", sa.DateTime(timezone=True)),
+    sa.column("replayed_at", sa.DateTime(timezone=True)),
+    sa.column("replayed_by", sa.String),
+)
+
+
+class PermanentError(Exception):
+    """Raised by a handler for an event that can never succeed: dead-lettered without retries."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+@dataclass
+class Delivery:
+    """What a handler receives: the event, and the transaction its effects must go into."""
+
+    envelope: Envelope
+    data: Any  # the decoded, upcast EventData of the handler's type
+    session: AsyncSession
+    outbox: Outbox
+    consumer: str
+
+    async def emit(self, data: EventData, *, subject: str) -> Envelope:
+        """Emit a follow-up event in the same transaction, caused by this one."""
+        return await self.outbox.emit(
+            self.session,
+            data,
+            subject=subject,
+            correlation_id=self.envelope.correlation_id,
+            causation_id=str(self.envelope.id),
+        )
+
+
+Handler = Callable[[Delivery], Awaitable[None]]
+
+
+class DeadLetter(Exception):
+    def __init__(
+        self, code: str, message: str, event_id: str | None = None, event_type: str | None = None
+    ) -> None:
+        super().__init__(message)
+        self.code = code
+        self.event_id = event_id
+        self.event_type = event_type
+
+
+class InboxConsumer:
+    def __init__(
+        self,
+        *,
+        name: str,
+        settings: ServiceSettings,
+        session_factory: async_sessionmaker[AsyncSession],
+        outbox: Outbox,
+        clock: Clock,
+        topics: Iterable[str],
+        handlers: dict[str, Handler],
+        registry: EventRegistry = REGISTRY,
+    ) -> None:
+        self.name = name
+        self.settings = settings
+        self.session_factory = session_factory
+        self.outbox = outbox
+        self.clock = clock
+        self.topics = [settings.topic(t) for t in topics]
+        self.handlers = handlers
+        self.registry = registry
+        self.processed = 0
+        self.duplicates = 0
+        self.dead_lettered = 0
+        self._stopping = asyncio.Event()
+        self._consumer: AIOKafkaConsumer | None = None
+
+    # ---- one record -------------------------------------------------------------------
+    def _decode(self, record: ConsumerRecord[bytes, bytes]) -> tuple[Envelope, EventData | None]:
+        try:
+            env = Envelope.from_json_bytes(record.value or b"")
+        except ValidationError as e:
+            raise DeadLetter("invalid_envelope", f"not a valid event envelope: {e}") from e
+        if env.type not in self.registry.known_types():
+            raise DeadLetter("unknown_type", f"unknown event type {env.type!r}", str(env.id), env.type)
+        if env.type not in self.handlers:
+            return env, None
+        try:
+            data = self.registry.decode(env.type, env.version, env.data)
+        except UnknownEventType as e:
+            raise DeadLetter("unsupported_version", str(e), str(env.id), env.type) from e
+        except InvalidEventData as e:
+            raise DeadLetter("invalid_payload", str(e), str(env.id), env.type) from e
+        return env, data
+
+    async def _apply(self, record: ConsumerRecord[bytes, bytes], env: Envelope, data: EventData) -> bool:
+        """Run the handler once, inside the inbox transaction. False if already processed."""
+        async with self.session_factory() as session, session.begin():
+            claimed = await session.scalar(
+                pg_insert(inbox_t)
+                .values(
+                    consumer=self.name,
+                    event_id=env.id,
+                    event_type=env.type,
+                    topic=record.topic,
+                    partition=record.partition,
+                    offset=record.offset,
+                    processed_at=self.clock.now(),
+                )
+                .on_conflict_do_nothing()
+                .returning(inbox_t.c.event_id)
+            )
+            if claimed is None:
+                return False
+            await self.handlers[env.type](Delivery(env, data, session, self.outbox, self.name))
+        return True
+
+    async def handle_record(self, record: ConsumerRecord[bytes, bytes]) -> str:
+        """Process one record to the end: applied, duplicate, skipped or dead-lettered."""
+        try:
+            env, data = self._decode(record)
+        except DeadLetter as dl:
+            await self._dead_letter(record, dl.code, str(dl), 1, dl.event_id, dl.event_type)
+            return "dead_lettered"
+        if data is None:
+            return "skipped"
+        attempt = 0
+        delay = self.settings.consumer_backoff_initial_s
+        with correlation(env.correlation_id):
+            while True:
+                attempt += 1
+                try:
+                    applied = await self._apply(record, env, data)
+                except PermanentError as e:
+                    await self._dead_letter(record, e.code, str(e), attempt, str(env.id), env.type)
+                    return "dead_lettered"
+                except asyncio.CancelledError:
+                    raise
+                except Exception as e:
+                    if attempt >= self.settings.consumer_max_attempts:
+                        log.exception(
+                            "%s: %s %s failed %d times; dead-lettering", self.name, env.type, env.id, attempt
+                        )
+                        await self._dead_letter(
+                            record,
+                            "handler_failed",
+                            f"{type(e).__name__}: {e}",
+                            attempt,
+                            str(env.id),
+                            env.type,
+                        )
+                        return "dead_lettered"
+                    log.warning("%s: %s %s failed (attempt %d): %s", self.name, env.type, env.id, attempt, e)
+                    await asyncio.sleep(delay * (0.5 + random.random()))  # jittered backoff
+                    delay = min(delay * 2, self.settings.consumer_backoff_max_s)
+                    continue
+                if applied:
+                    self.processed += 1
+                    return "applied"
+                self.duplicates += 1
+                log.info("%s: duplicate %s %s ignored", self.name, env.type, env.id)
+                return "duplicate"
+
+    async def _dead_letter(
+        self,
+        record: ConsumerRecord[bytes, bytes],
+        code: str,
+        error: str,
+        attempts: int,
+        event_id: str | None,
+        event_type: str | None,
+    ) -> None:
+        raw = (record.value or b"").decode("utf-8", errors="replace")
+        key = (record.key or b"").decode("utf-8", errors="replace") or "unknown"
+        now = self.clock.now()
+        while True:
+            try:
+                async with self.session_factory() as session, session.begin():
+                    row_id = await session.scalar(
+                        pg_insert(dead_letters_t)
+                        .values(
+                            consumer=self.name,
+                            event_id=event_id or f"{record.topic}:{record.partition}:{record.offset}",
+                            event_type=event_type,
+                            topic=record.topic,
+                            partition=record.partition,
+                            offset=record.offset,
+                            key=key,
+                            raw_value=raw,
+                            reason_code=code,
+                            error=error[:4000],
+                            attempts=attempts,
+                            status="open",
+                            created_at=now,
+                        )
+                        .on_conflict_do_nothing()
+                        .returning(dead_letters_t.c.id)
+                    )
+                    if row_id is not None:
+                        await self.outbox.add_raw(
+                            session,
+                            {
+                                "dead_letter_id": row_id,
+                                "consumer": self.name,
+                                "reason_code": code,
+                                "error": error[:4000],
+                                "attempts": attempts,
+                                "dead_lettered_at": now.isoformat(),
+                                "original": {
+                                    "topic": record.topic,
+                                    "partition": record.partition,
+                                    "offset": record.offset,
+                                    "key": key,
+                                    "value": raw,
+                                },
+                            },
+                            topic=self.settings.topic(dead_letter_topic(self.settings.service_name)),
+                            key=key,
+                            event_type="deadletter",
+                        )
+                self.dead_lettered += 1
+                log.error(
+                    "%s: dead-lettered %s@%s/%s: %s %s",
+                    self.name,
+                    record.topic,
+                    record.partition,
+                    record.offset,
+                    code,
+                    error[:500],
+                )
+                return
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                # The database is unreachable: keep the offset where it is and try again.
+                log.exception("%s: could not record dead letter; retrying", self.name)
+                await asyncio.sleep(1.0)
+
+    # ---- the loop ---------------------------------------------------------------------
+    async def run(self, ready: asyncio.Event | None = None) -> None:
+        consumer = make_consumer(self.settings, group_id=self.name, topics=self.topics)
+        self._consumer = consumer
+        await consumer.start()
+        try:
+            if ready is not None:
+                ready.set()
+            while not self._stopping.is_set():
+                batches = await consumer.getmany(timeout_ms=300, max_records=200)
+                for tp, records in batches.items():
+                    for record in records:
+                        await self.handle_record(record)
+                    await self._commit(consumer, tp, records[-1].offset + 1)
+        finally:
+            self._consumer = None
+            await consumer.stop()
+
+    async def _commit(self, consumer: AIOKafkaConsumer, tp: TopicPartition, offset: int) -> None:
+        try:
+            await asyncio.wait_for(consumer.commit({tp: offset}), timeout=10)
+        except asyncio.CancelledError:
+            raise
+        except Exception as e:
+            # Not fatal: the records are in the inbox; a redelivery has no second effect.
+            log.warning("%s: offset commit for %s failed: %s", self.name, tp, e)
+
+    def stop(self) -> None:
+        self._stopping.set()
+
+
+async def replay_dead_letter(
+    session: AsyncSession, outbox: Outbox, dead_letter_id: int, who: str, now_: Any
+) -> dict[str, Any] | None:
+    """Put a dead letter's original record back on its topic (through the outbox)."""
+    row = (
+        (
+            await session.execute(
+                sa.select(dead_letters_t).where(dead_letters_t.c.id == dead_letter_id).with_for_update()
+            )
+        )
+        .mappings()
+        .first()
+    )
+    if row is None:
+        return None
+    if row["status"] != "open":
+        return dict(row)
+    import orjson
+
+    try:
+        doc = orjson.loads(row["raw_value"])
+    except orjson.JSONDecodeError:
+        doc = {"raw": row["raw_value"]}
+    if not isinstance(doc, dict):
+        doc = {"raw": doc}
+    await outbox.add_raw(
+        session,
+        doc,
+        topic=row["topic"],
+        key=row["key"] or "unknown",
+        event_type=row["event_type"] or "replay",
+        event_id=uuid.uuid4(),
+    )
+    await session.execute(
+        sa.update(dead_letters_t)
+        .where(dead_letters_t.c.id == dead_letter_id)
+        .values(status="replayed", replayed_at=now_, replayed_by=who)
+    )
+    updated = (
+        (await session.execute(sa.select(dead_letters_t).where(dead_letters_t.c.id == dead_letter_id)))
+        .mappings()
+        .first()
+    )
+    return dict(updated) if updated else None

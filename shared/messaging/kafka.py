@@ -1,0 +1,95 @@
+"""aiokafka client factories with every safety-relevant setting explicit.
+
+aiokafka's defaults are unsafe for us (acks=1, auto-commit on, auto_offset_reset=latest);
+each is set here on purpose. See ../shared/ENVIRONMENT.md for what the local tansu broker
+does not support (idempotence, end offsets, create_partitions).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Iterable
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import TopicAlreadyExistsError
+
+from shared.events.registry import ALL_TOPICS
+from shared.settings import ServiceSettings
+
+log = logging.getLogger(__name__)
+
+
+def make_producer(settings: ServiceSettings, client_id: str) -> AIOKafkaProducer:
+    return AIOKafkaProducer(
+        bootstrap_servers=settings.require_kafka(),
+        client_id=client_id,
+        acks="all",
+        enable_idempotence=settings.kafka_enable_idempotence,
+        linger_ms=5,
+        max_batch_size=256 * 1024,
+        request_timeout_ms=settings.kafka_request_timeout_ms,
+        max_request_size=settings.kafka_max_message_bytes + 64 * 1024,
+    )
+
+
+def make_consumer(settings: ServiceSettings, group_id: str, topics: Iterable[str]) -> AIOKafkaConsumer:
+    return AIOKafkaConsumer(
+        *topics,
+        bootstrap_servers=settings.require_kafka(),
+        group_id=group_id,
+        client_id=group_id,
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+        session_timeout_ms=settings.kafka_session_timeout_ms,
+        heartbeat_interval_ms=settings.kafka_heartbeat_interval_ms,
+        request_timeout_ms=max(settings.kafka_request_timeout_ms, settings.kafka_session_timeout_ms + 5000),
+        max_poll_records=200,
+        isolation_level="read_uncommitted",
+    )
+
+
+async def ensure_topics(settings: ServiceSettings, names: Iterable[str] | None = None) -> list[str]:
+    """Create the project's topics (with their final partition count) if missing.
+
+    Producing to an unknown topic auto-creates it with one partition, so topics are always
+    created explicitly first. Returns the names created.
+    """
+    wanted = [settings.topic(n) for n in (names if names is not None else ALL_TOPICS)]
+    admin = AIOKafkaAdminClient(bootstrap_servers=settings.require_kafka(), request_timeout_ms=10_000)
+    await admin.start()
+    try:
+        existing = set(await admin.list_topics())
+        missing = [t for t in wanted if t not in existing]
+        if missing:
+            try:
+                await admin.create_topics(
+                    [
+                        NewTopic(t, num_partitions=settings.kafka_partitions, replication_factor=1)
+                        for t in missing
+                    ]
+                )
+            except TopicAlreadyExistsError:
+                pass
+        return missing
+    finally:
+        await admin.close()
+
+
+async def broker_reachable(settings: ServiceSettings, timeout_s: float = 3.0) -> bool:
+    admin = AIOKafkaAdminClient(
+        bootstrap_servers=settings.require_kafka(), request_timeout_ms=int(timeout_s * 1000)
+    )
+    try:
+        await asyncio.wait_for(admin.start(), timeout_s)
+        await asyncio.wait_for(admin.list_topics(), timeout_s)
+        return True
+    except Exception as e:  # readiness reports the broker as down; it never raises
+        log.warning("broker not reachable at %s: %r", settings.kafka_bootstrap_servers, e)
+        return False
+    finally:
+        try:
+            await asyncio.wait_for(admin.close(), timeout_s)
+        except Exception as e:  # a client that never connected may fail to close; nothing is held
+            log.debug("closing the readiness admin client failed: %r", e)

@@ -1,0 +1,399 @@
+"""What every service is made of: its context (built at start-up), the app factory with
+health, readiness, errors, permissions and the operations endpoints, the worker runner,
+the migration runner and the ``python -m services.<name> api|worker|migrate`` entry point.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import signal
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Annotated, Any
+
+import sqlalchemy as sa
+from fastapi import APIRouter, Depends, FastAPI, Query, Request
+from fastapi import Path as FastAPIPath
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from shared.api.auth import Authorizer, PermissionTable, Principal, Role, roles
+from shared.api.errors import ERROR_RESPONSES, ApiError, install_error_handlers
+from shared.clock import Clock, SharedOffsetClock, build_clock
+from shared.db import UnitOfWork, create_engine, create_session_factory
+from shared.logging import configure_logging, correlation
+from shared.messaging.inbox import InboxConsumer, dead_letters_t, replay_dead_letter
+from shared.messaging.kafka import broker_reachable, ensure_topics, make_producer
+from shared.messaging.outbox import Outbox, OutboxRelay
+from shared.settings import ServiceSettings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class ServiceContext:
+    """Everything a service's handlers need, built once at start-up and passed in."""
+
+    settings: ServiceSettings
+    clock: Clock
+    engine: AsyncEngine
+    session_factory: async_sessionmaker[AsyncSession]
+    outbox: Outbox
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    def uow(self) -> UnitOfWork:
+        return UnitOfWork(self.session_factory)
+
+    async def close(self) -> None:
+        await self.engine.dispose()
+
+
+def build_context(settings: ServiceSettings, clock: Clock | None = None) -> ServiceContext:
+    clock = clock or build_clock(settings.clock, settings.clock_file)
+    engine = create_engine(settings)
+    return ServiceContext(settings, clock, engine, create_session_factory(engine), Outbox(settings, clock))
+
+
+# ---- operations endpoints shared by all services ---------------------------------------------
+
+#: Integers beyond PostgreSQL's BIGINT are refused at the edge (422), never sent to the database.
+PG_BIGINT_MAX = 2**63 - 1
+
+OPS_PERMISSIONS: dict[tuple[str, str], frozenset[str]] = {
+    ("GET", "/healthz"): roles(Role.PUBLIC),
+    ("GET", "/readyz"): roles(Role.PUBLIC),
+    ("GET", "/v1/ops/dead-letters"): roles(Role.OPERATIONS_ADMIN),
+    ("POST", "/v1/ops/dead-letters/{dead_letter_id}/replay"): roles(Role.OPERATIONS_ADMIN),
+    ("GET", "/v1/ops/clock"): roles(Role.PUBLIC),
+    ("POST", "/v1/ops/clock/advance"): roles(Role.OPERATIONS_ADMIN),
+}
+
+
+class DeadLetterOut(BaseModel):
+    id: int
+    consumer: str
+    event_id: str
+    event_type: str | None
+    topic: str
+    partition: int
+    offset: int
+    key: str | None
+    reason_code: str = Field(examples=["invalid_payload"])
+    error: str
+    attempts: int
+    status: str = Field(examples=["open"])
+    created_at: datetime
+    replayed_at: datetime | None
+    replayed_by: str | None
+    raw_value: str
+
+
+class DeadLetterPage(BaseModel):
+    items: list[DeadLetterOut]
+    total: int
+    limit: int
+    offset: int
+
+
+class ClockOut(BaseModel):
+    now: datetime
+    mode: str
+
+
+class ClockAdvance(BaseModel):
+    days: int = Field(default=0, ge=0, le=3650, strict=True)
+    hours: int = Field(default=0, ge=0, le=100_000, strict=True)
+    seconds: int = Field(default=0, ge=0, le=10_000_000, strict=True)
+
+
+def ops_router(get_ctx: Callable[[Request], ServiceContext], authorize: Any) -> APIRouter:
+    r = APIRouter(tags=["operations 运维"])
+    auth = Depends(authorize)
+
+    @r.get("/healthz", summary="Liveness 存活检查")
+    async def healthz(_: Principal = auth) -> dict[str, str]:
+        """The process is up and serving requests."""
+        return {"status": "ok"}
+
+    @r.get("/readyz", summary="Readiness 就绪检查", responses={503: {"description": "A dependency is down"}})
+    async def readyz(request: Request, _: Principal = auth) -> JSONResponse:
+        """Ready when this service's database and the Kafka broker both answer."""
+        ctx = get_ctx(request)
+        checks: dict[str, str] = {}
+        try:
+            async with ctx.engine.connect() as conn:
+                await asyncio.wait_for(conn.execute(sa.text("SELECT 1")), 3)
+            checks["database"] = "ok"
+        except Exception as e:  # readiness reports, never raises
+            checks["database"] = f"error: {type(e).__name__}"
+        checks["broker"] = "ok" if await broker_reachable(ctx.settings) else "error: unreachable"
+        ok = all(v == "ok" for v in checks.values())
+        return JSONResponse(
+            {"status": "ready" if ok else "not_ready", "checks": checks}, status_code=200 if ok else 503
+        )
+
+    @r.get("/v1/ops/dead-letters", summary="Dead letters 死信列表", response_model=DeadLetterPage)
+    async def list_dead_letters(
+        request: Request,
+        _: Principal = auth,
+        status: Annotated[str | None, Query(pattern="^(open|replayed)$")] = None,
+        limit: Annotated[int, Query(ge=1, le=500)] = 50,
+        offset: Annotated[int, Query(ge=0, le=PG_BIGINT_MAX)] = 0,
+    ) -> DeadLetterPage:
+        """Events this service's consumers could not process, newest first, with the reason."""
+        ctx = get_ctx(request)
+        async with ctx.session_factory() as s:
+            q = sa.select(dead_letters_t)
+            cq = sa.select(sa.func.count()).select_from(dead_letters_t)
+            if status:
+                q = q.where(dead_letters_t.c.status == status)
+                cq = cq.where(dead_letters_t.c.status == status)
+            rows = (
+                (await s.execute(q.order_by(dead_letters_t.c.id.desc()).limit(limit).offset(offset)))
+                .mappings()
+                .all()
+            )
+            total = await s.scalar(cq) or 0
+        return DeadLetterPage(
+            items=[DeadLetterOut(**r) for r in rows], total=total, limit=limit, offset=offset
+        )
+
+    @r.post(
+        "/v1/ops/dead-letters/{dead_letter_id}/replay",
+        summary="Replay a dead letter 重放死信",
+        response_model=DeadLetterOut,
+        responses={404: {"description": "No such dead letter"}},
+    )
+    async def replay(
+        request: Request,
+        dead_letter_id: Annotated[int, FastAPIPath(ge=1, le=PG_BIGINT_MAX)],
+        principal: Principal = auth,
+    ) -> DeadLetterOut:
+        """Put the original record back on its topic; consumers process it again (idempotently)."""
+        ctx = get_ctx(request)
+        async with ctx.session_factory() as s, s.begin():
+            row = await replay_dead_letter(s, ctx.outbox, dead_letter_id, principal.subject, ctx.clock.now())
+        if row is None:
+            raise ApiError(404, "dead_letter_not_found", f"No dead letter {dead_letter_id}.")
+        return DeadLetterOut(**row)
+
+    @r.get("/v1/ops/clock", summary="The service clock 服务时钟", response_model=ClockOut)
+    async def clock(request: Request, _: Principal = auth) -> ClockOut:
+        """The current time as every deadline in this service sees it (Beijing time)."""
+        ctx = get_ctx(request)
+        return ClockOut(now=ctx.clock.now(), mode=ctx.settings.clock)
+
+    @r.post(
+        "/v1/ops/clock/advance",
+        summary="Move the shared clock forward 调快共享时钟",
+        response_model=ClockOut,
+        responses={409: {"description": "The clock is the real clock"}},
+    )
+    async def advance(request: Request, body: ClockAdvance, _: Principal = auth) -> ClockOut:
+        """Local stack and tests only: moves the clock of all five services forward together."""
+        ctx = get_ctx(request)
+        if not isinstance(ctx.clock, SharedOffsetClock):
+            raise ApiError(
+                409, "clock_not_adjustable", "This service runs on the real clock; it cannot be moved."
+            )
+        ctx.clock.advance(timedelta(days=body.days, hours=body.hours, seconds=body.seconds))
+        return ClockOut(now=ctx.clock.now(), mode=ctx.settings.clock)
+
+    return r
+
+
+def create_service_app(
+    settings: ServiceSettings,
+    *,
+    title: str,
+    description: str,
+    routers: Sequence[APIRouter],
+    permissions: PermissionTable,
+    clock: Clock | None = None,
+    on_startup: Callable[[ServiceContext], Awaitable[None]] | None = None,
+    version: str = "1.0.0",
+    api_keys: Mapping[str, Principal] | None = None,
+    lifespan_extra: Callable[[FastAPI, ServiceContext], contextlib.AbstractAsyncContextManager[None]]
+    | None = None,
+) -> FastAPI:
+    """Build a service's FastAPI app. Nothing connects until the lifespan starts."""
+    table = {**OPS_PERMISSIONS, **permissions}
+    clock = clock or build_clock(settings.clock, settings.clock_file)
+    authorize = Authorizer(
+        table,
+        settings.jwt_public_key.get_secret_value() if settings.jwt_public_key else None,
+        clock,
+        api_keys,
+    )
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        ctx = build_context(settings, clock)
+        app.state.ctx = ctx
+        if on_startup:
+            await on_startup(ctx)
+        try:
+            if lifespan_extra is not None:
+                async with lifespan_extra(app, ctx):
+                    yield
+            else:
+                yield
+        finally:
+            await ctx.close()
+
+    app = FastAPI(
+        title=title, description=description, version=version, lifespan=lifespan, responses=ERROR_RESPONSES
+    )
+    app.state.permissions = table
+    app.state.authorize = authorize
+    install_error_handlers(app)
+
+    @app.middleware("http")
+    async def correlation_mw(request: Request, call_next: Any) -> Any:
+        cid = request.headers.get("x-correlation-id") or request.headers.get("x-request-id")
+        import uuid
+
+        cid = (cid or str(uuid.uuid4()))[:100]
+        with correlation(cid):
+            response = await call_next(request)
+        response.headers["x-correlation-id"] = cid
+        return response
+
+    def get_ctx(request: Request) -> ServiceContext:
+        ctx: ServiceContext = request.app.state.ctx
+        return ctx
+
+    app.include_router(ops_router(get_ctx, authorize))
+    for router in routers:
+        app.include_router(router, dependencies=[Depends(authorize)])
+    return app
+
+
+def get_context(request: Request) -> ServiceContext:
+    """FastAPI dependency: the service context built by the lifespan."""
+    ctx: ServiceContext = request.app.state.ctx
+    return ctx
+
+
+def principal_of(request: Request) -> Principal:
+    p: Principal = request.state.principal
+    return p
+
+
+# ---- worker ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Worker:
+    """A service's background process: the outbox relay, its consumers and scheduled jobs."""
+
+    ctx: ServiceContext
+    consumers: list[InboxConsumer]
+    jobs: list[Callable[[], Coroutine[Any, Any, None]]] = field(default_factory=list)
+    relay: OutboxRelay | None = None
+    _tasks: list[asyncio.Task[None]] = field(default_factory=list)
+
+    async def start(self) -> None:
+        await ensure_topics(self.ctx.settings)
+        producer = make_producer(self.ctx.settings, client_id=f"{self.ctx.settings.service_name}-relay")
+        await producer.start()
+        self.ctx.extras["producer"] = producer
+        self.relay = OutboxRelay(self.ctx.settings, self.ctx.session_factory, producer, self.ctx.clock)
+        self._tasks.append(asyncio.create_task(self.relay.run(), name="outbox-relay"))
+        for c in self.consumers:
+            self._tasks.append(asyncio.create_task(c.run(), name=f"consumer-{c.name}"))
+        for job in self.jobs:
+            self._tasks.append(asyncio.create_task(job(), name=getattr(job, "__name__", "job")))
+
+    async def stop(self) -> None:
+        if self.relay:
+            self.relay.stop()
+        for c in self.consumers:
+            c.stop()
+        for t in self._tasks:
+            t.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks.clear()
+        producer = self.ctx.extras.pop("producer", None)
+        if producer is not None:
+            await producer.stop()
+
+    async def run_forever(self) -> None:
+        await self.start()
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        waiter = asyncio.create_task(stop.wait())
+        try:
+            done, _ = await asyncio.wait([waiter, *self._tasks], return_when=asyncio.FIRST_COMPLETED)
+            for t in done:
+                if t is not waiter and t.exception():
+                    log.error("worker task %s died: %r", t.get_name(), t.exception())
+        finally:
+            waiter.cancel()
+            await self.stop()
+            await self.ctx.close()
+
+
+# ---- migrations -----------------------------------------------------------------------------
+
+
+def alembic_config(settings: ServiceSettings, migrations_dir: Path) -> Any:
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(migrations_dir))
+    cfg.set_main_option("version_table", f"alembic_version_{settings.service_name}")
+    cfg.attributes["database_url"] = settings.require_database_url()
+    cfg.attributes["service_name"] = settings.service_name
+    return cfg
+
+
+def migrate(settings: ServiceSettings, migrations_dir: Path, revision: str = "head") -> None:
+    from alembic import command
+
+    command.upgrade(alembic_config(settings, migrations_dir), revision)
+
+
+# ---- entry point ----------------------------------------------------------------------------
+
+
+def service_main(
+    argv: Sequence[str] | None,
+    *,
+    name: str,
+    load_settings: Callable[[], ServiceSettings],
+    create_app: Callable[[ServiceSettings], FastAPI],
+    create_worker: Callable[[ServiceSettings], Worker],
+    migrations_dir: Path,
+    extra_commands: dict[str, Callable[[list[str]], int]] | None = None,
+) -> int:
+    parser = argparse.ArgumentParser(prog=f"python -m services.{name}")
+    commands = ["api", "worker", "migrate", *sorted((extra_commands or {}).keys())]
+    parser.add_argument("command", choices=commands)
+    args, rest = parser.parse_known_args(argv)
+    if extra_commands and args.command in extra_commands:
+        return extra_commands[args.command](rest)
+    settings = load_settings()
+    configure_logging(name, settings.log_level, settings.log_json)
+    if args.command == "migrate":
+        migrate(settings, migrations_dir)
+        log.info("%s database migrated to head", name)
+        return 0
+    if args.command == "api":
+        import uvicorn
+
+        uvicorn.run(
+            create_app(settings), host=settings.host, port=settings.port, log_config=None, access_log=False
+        )
+        return 0
+    worker = create_worker(settings)
+    asyncio.run(worker.run_forever())
+    return 0

@@ -1,0 +1,117 @@
+"""Settings shared by every service.
+
+Each service subclasses :class:`ServiceSettings` with its own environment prefix
+(``INTAKE_``, ``REVIEW_``, ``SCORING_``, ``PUBLICITY_``, ``SETTLEMENT_``). Settings are
+loaded once at start-up (``load_settings``) and passed in; nothing reads the environment
+at import time.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+SERVICES = ("intake", "review", "scoring", "publicity", "settlement")
+
+#: Fixed local ports (API); documented in the README.
+DEFAULT_PORTS = {
+    "intake": 8101,
+    "review": 8102,
+    "scoring": 8103,
+    "publicity": 8104,
+    "settlement": 8105,
+}
+
+
+class ServiceSettings(BaseSettings):
+    """Settings every service has. Subclasses set ``service_name`` and the env prefix."""
+
+    model_config = SettingsConfigDict(extra="ignore", env_file=None)
+
+    service_name: str = "service"
+
+    database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy async URL of this service's own database, "
+        "e.g. postgresql+asyncpg://user:pw@host:5432/hukou_scoring. "
+        "Unset: `make run` / the test fixtures start the embedded PostgreSQL and set it.",
+    )
+    db_pool_size: int = 5
+    db_echo: bool = False
+
+    kafka_bootstrap_servers: str | None = Field(
+        default=None,
+        description="Comma-separated host:port list. Unset: the local stack starts the tansu broker.",
+    )
+    kafka_topic_prefix: str = Field(
+        default="", description="Prepended to every topic name (isolates environments and tests)."
+    )
+    kafka_enable_idempotence: bool = Field(
+        default=False,
+        description="Idempotent producer. On for Apache Kafka; must stay off for the local tansu "
+        "broker, which rejects InitProducerId. Correctness never depends on it (outbox + inbox).",
+    )
+    kafka_session_timeout_ms: int = 10_000
+    kafka_heartbeat_interval_ms: int = 3_000
+    kafka_request_timeout_ms: int = 15_000
+    kafka_max_message_bytes: int = 1_000_000
+    kafka_partitions: int = 3
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_json: bool = True
+
+    clock: Literal["system", "shared-offset"] = Field(
+        default="system",
+        description="`system`: the real clock (production). `shared-offset`: the real clock plus "
+        "an offset read from `clock_file`, moved forward for all services at once (tests, demo).",
+    )
+    clock_file: Path | None = None
+
+    outbox_poll_interval_s: float = 0.2
+    outbox_batch_size: int = 500
+    consumer_max_attempts: int = 5
+    consumer_backoff_initial_s: float = 0.2
+    consumer_backoff_max_s: float = 5.0
+
+    jwt_public_key: SecretStr | None = Field(
+        default=None, description="PEM public key that verifies access tokens (Ed25519)."
+    )
+    data_key: SecretStr | None = Field(
+        default=None,
+        description="Base64 32-byte key for application-level encryption of personal data.",
+    )
+
+    @field_validator("database_url")
+    @classmethod
+    def _async_driver(cls, v: str | None) -> str | None:
+        if v is None:
+            return v
+        if v.startswith("postgresql://") or v.startswith("postgres://"):
+            return "postgresql+asyncpg://" + v.split("://", 1)[1]
+        return v
+
+    def require_database_url(self) -> str:
+        if not self.database_url:
+            prefix = self.model_config.get("env_prefix", "")
+            raise RuntimeError(
+                f"No database configured: set {prefix}DATABASE_URL, or start the local stack "
+                "with `make run`, which starts the embedded PostgreSQL and sets it."
+            )
+        return self.database_url
+
+    def require_kafka(self) -> str:
+        if not self.kafka_bootstrap_servers:
+            prefix = self.model_config.get("env_prefix", "")
+            raise RuntimeError(
+                f"No Kafka configured: set {prefix}KAFKA_BOOTSTRAP_SERVERS, or start the local stack "
+                "with `make run`, which starts the tansu broker and sets it."
+            )
+        return self.kafka_bootstrap_servers
+
+    def topic(self, name: str) -> str:
+        return f"{self.kafka_topic_prefix}{name}"
