@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import Field, SecretStr
+from pydantic import AnyHttpUrl, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from shared.settings import DEFAULT_PORTS, ServiceSettings
 
+ENV_PREFIX = "INTAKE_"
+#: S3 bucket names (with the legacy '_' some S3-compatible servers still accept).
+_BUCKET = re.compile(r"^[a-z0-9][a-z0-9._-]{1,61}[a-z0-9]$")
+
 
 class Settings(ServiceSettings):
-    model_config = SettingsConfigDict(env_prefix="INTAKE_", extra="ignore")
+    # Inputs stay out of validation errors: they would print the secret key, the data key or the JWT key.
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="ignore", hide_input_in_errors=True)
 
     service_name: str = "intake"
     port: int = DEFAULT_PORTS["intake"]
@@ -31,16 +37,97 @@ class Settings(ServiceSettings):
         description="Partner department API keys: SHA-256 hex digest of the key -> department code "
         "(JSON). The key itself is never configured.",
     )
-    materials_storage: Literal["disk"] = Field(
+    materials_storage: Literal["disk", "s3"] = Field(
         default="disk",
-        description="Where uploaded materials are kept. `disk`: content-addressed files under "
-        "`materials_dir`. (An S3-compatible store plugs in behind the same MaterialStore protocol.)",
+        description="Where uploaded materials are kept, content-addressed (`ab/cd/<sha256>`). `disk`: files "
+        "under `materials_dir`; `s3`: objects in an S3-compatible bucket (AWS S3, MinIO, Ceph), set with "
+        "the `materials_s3_*` settings.",
     )
     materials_dir: Path = Field(default=Path("var/materials"), description="Root of the disk store.")
+    materials_s3_endpoint: AnyHttpUrl | None = Field(
+        default=None,
+        description="S3-compatible endpoint, e.g. `https://s3.cn-north-1.amazonaws.com.cn` or "
+        "`http://minio:9000`. Objects are addressed path-style: `{endpoint}/{bucket}/{key}`. Required "
+        "when `materials_storage` is `s3`.",
+    )
+    materials_s3_bucket: str | None = Field(
+        default=None,
+        description="Bucket holding the materials; it must exist (the service never creates it). "
+        "Required when `materials_storage` is `s3`.",
+    )
+    materials_s3_region: str = Field(
+        default="us-east-1",
+        pattern=r"^[A-Za-z0-9_-]{1,64}$",
+        description="Region named in the SigV4 signature (MinIO and Ceph accept the default).",
+    )
+    materials_s3_access_key: str | None = Field(
+        default=None, description="Access key id. Required when `materials_storage` is `s3`."
+    )
+    materials_s3_secret_key: SecretStr | None = Field(
+        default=None,
+        description="Secret access key; only signs requests, never logged. Required when "
+        "`materials_storage` is `s3`.",
+    )
+    materials_s3_prefix: str = Field(
+        default="",
+        description="Key prefix inside the bucket, e.g. `intake/materials`: keys are then "
+        "`intake/materials/ab/cd/<sha256>`. Empty: keys start at the bucket's root.",
+    )
     materials_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1024, description="Upload size limit.")
     phase_job_interval_s: float = Field(
         default=5.0, gt=0, description="How often the worker checks rounds for phase boundaries."
     )
+
+    @field_validator(
+        "materials_s3_endpoint",
+        "materials_s3_bucket",
+        "materials_s3_access_key",
+        "materials_s3_secret_key",
+        mode="before",
+    )
+    @classmethod
+    def _empty_is_unset(cls, v: Any) -> Any:
+        return None if isinstance(v, str) and not v.strip() else v
+
+    @field_validator("materials_s3_endpoint")
+    @classmethod
+    def _plain_endpoint(cls, v: AnyHttpUrl | None) -> AnyHttpUrl | None:
+        if v is not None and (v.username or v.password or v.query or v.fragment):
+            raise ValueError("the endpoint must not carry credentials, a query or a fragment")
+        return v
+
+    @field_validator("materials_s3_bucket")
+    @classmethod
+    def _bucket_name(cls, v: str | None) -> str | None:
+        if v is not None and not _BUCKET.fullmatch(v):
+            raise ValueError(
+                "not a bucket name (3-63 of a-z, 0-9, '.', '-', '_'; starting and ending alphanumeric)"
+            )
+        return v
+
+    @field_validator("materials_s3_prefix")
+    @classmethod
+    def _key_prefix(cls, v: str) -> str:
+        parts = v.strip("/").split("/") if v.strip("/") else []
+        if any(p in ("", ".", "..") for p in parts):
+            raise ValueError("the prefix may not contain empty, '.' or '..' segments")
+        return "/".join(parts)
+
+    @model_validator(mode="after")
+    def _s3_settings_complete(self) -> Settings:
+        if self.materials_storage == "s3":
+            required = ("endpoint", "bucket", "access_key", "secret_key")
+            missing = [
+                f"{ENV_PREFIX}MATERIALS_S3_{name.upper()}"
+                for name in required
+                if getattr(self, f"materials_s3_{name}") is None
+            ]
+            if missing:
+                raise ValueError(
+                    f"{ENV_PREFIX}MATERIALS_STORAGE is 's3' but {', '.join(missing)} "
+                    f"{'is' if len(missing) == 1 else 'are'} not set"
+                )
+        return self
 
 
 def load_settings() -> Settings:

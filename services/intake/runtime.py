@@ -1,5 +1,6 @@
 """What the intake service needs beside the shared service context: the data sealer, the password
-hasher, the material store and the token signing key. Built from settings without I/O."""
+hasher, the material store and the token signing key. Built from settings without I/O; the material
+store's connections are released by :meth:`IntakeRuntime.aclose` (the app's lifespan calls it)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from functools import cached_property
 
 from fastapi import Request
 
+from services.intake.adapters.s3 import S3MaterialStore
 from services.intake.adapters.security import Passwords
 from services.intake.adapters.storage import DiskMaterialStore, MaterialStore
 from services.intake.config import Settings
@@ -22,7 +24,26 @@ class IntakeRuntime:
 
     @cached_property
     def store(self) -> MaterialStore:
-        return DiskMaterialStore(self.settings.materials_dir)
+        s = self.settings
+        if s.materials_storage == "s3":
+            # Settings validation guarantees these when the storage is s3.
+            assert s.materials_s3_endpoint is not None and s.materials_s3_bucket is not None
+            assert s.materials_s3_access_key is not None and s.materials_s3_secret_key is not None
+            return S3MaterialStore(
+                endpoint=str(s.materials_s3_endpoint),
+                bucket=s.materials_s3_bucket,
+                region=s.materials_s3_region,
+                access_key=s.materials_s3_access_key,
+                secret_key=s.materials_s3_secret_key.get_secret_value(),
+                prefix=s.materials_s3_prefix,
+            )
+        return DiskMaterialStore(s.materials_dir)
+
+    async def aclose(self) -> None:
+        """Close the material store if it was ever used (its HTTP connections, for S3)."""
+        store = self.__dict__.pop("store", None)
+        if store is not None:
+            await store.aclose()
 
     @cached_property
     def sealer(self) -> Sealer:

@@ -1,8 +1,14 @@
 """Storage of uploaded materials, content-addressed by SHA-256.
 
-``MaterialStore`` is the port; ``DiskMaterialStore`` the default adapter (files under a configured
-directory, ``ab/cd/abcd…``). An S3-compatible store would implement the same two methods with
-``PutObject`` / ``GetObject`` under the same keys; none is shipped, because none can be tested here.
+``MaterialStore`` is the port. Two adapters keep the same layout, ``ab/cd/<sha256>``:
+``DiskMaterialStore`` (the default: files under a configured directory) and
+:class:`services.intake.adapters.s3.S3MaterialStore` (objects in an S3-compatible bucket: AWS S3, MinIO,
+Ceph; path-style requests signed with SigV4 over httpx). ``INTAKE_MATERIALS_STORAGE`` chooses one
+(``services.intake.runtime``).
+
+Errors: :class:`MaterialNotFound` when nothing is stored under a digest; :class:`MaterialStoreError` when
+the store cannot answer (unreachable, refused, misconfigured), with :class:`MaterialCorrupted` for content
+that no longer hashes to its key. Their messages never carry credentials.
 """
 
 from __future__ import annotations
@@ -18,7 +24,22 @@ _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
 
 class MaterialNotFound(LookupError):
-    pass
+    """Nothing is stored under this digest."""
+
+
+class MaterialStoreError(RuntimeError):
+    """The store could not do what was asked (unreachable after retries, refused, misconfigured)."""
+
+
+class MaterialCorrupted(MaterialStoreError):
+    """The stored content does not hash to the digest it is stored under: storage corruption."""
+
+
+def material_key(sha256: str) -> str:
+    """The relative key of a digest, ``ab/cd/abcd…``; ``ValueError`` for anything but 64 lower-case hex."""
+    if not _SHA256.fullmatch(sha256):
+        raise ValueError("not a SHA-256 hex digest")
+    return f"{sha256[:2]}/{sha256[2:4]}/{sha256}"
 
 
 class MaterialStore(Protocol):
@@ -30,15 +51,17 @@ class MaterialStore(Protocol):
         """The content stored under ``sha256``; :class:`MaterialNotFound` if none."""
         ...
 
+    async def aclose(self) -> None:
+        """Release connections (the app's lifespan calls it at shut-down)."""
+        ...
+
 
 class DiskMaterialStore:
     def __init__(self, root: Path) -> None:
         self.root = root
 
     def path_of(self, sha256: str) -> Path:
-        if not _SHA256.fullmatch(sha256):
-            raise ValueError("not a SHA-256 hex digest")
-        return self.root / sha256[:2] / sha256[2:4] / sha256
+        return self.root / material_key(sha256)
 
     def _put(self, sha256: str, data: bytes) -> None:
         path = self.path_of(sha256)
@@ -67,3 +90,6 @@ class DiskMaterialStore:
 
     async def get(self, sha256: str) -> bytes:
         return await asyncio.to_thread(self._get, sha256)
+
+    async def aclose(self) -> None:
+        return None
