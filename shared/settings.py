@@ -14,6 +14,8 @@ from typing import Literal
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from shared.api.clients import IPNetwork, parse_networks
+
 SERVICES = ("intake", "review", "scoring", "publicity", "settlement")
 
 #: Fixed local ports (API); documented in the README.
@@ -85,6 +87,24 @@ class ServiceSettings(BaseSettings):
         default=None,
         description="Base64 32-byte key for application-level encryption of personal data.",
     )
+
+    trusted_proxies: str = Field(
+        default="",
+        description="Comma-separated addresses or CIDR blocks of the reverse proxies in front of the API "
+        "(e.g. `10.0.0.0/8`). Only entries these proxies add to X-Forwarded-For are believed when rate "
+        "limiting and auditing by client address; empty: the header is ignored.",
+        examples=["10.0.0.0/8,127.0.0.1"],
+    )
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxy_networks(cls, v: str) -> str:
+        parse_networks(v)  # a bad entry fails at start-up, naming it
+        return v
+
+    @property
+    def trusted_proxy_networks(self) -> tuple[IPNetwork, ...]:
+        return parse_networks(self.trusted_proxies)
 
     @field_validator("database_url")
     @classmethod

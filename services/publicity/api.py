@@ -58,6 +58,7 @@ from services.publicity.schemas import (
     staff_entry,
 )
 from shared.api.auth import PermissionTable, Principal, Role, roles
+from shared.api.clients import client_address
 from shared.api.errors import ApiError, validation_details
 from shared.crypto import Sealer, SealError
 from shared.logging import correlation_id_var
@@ -129,11 +130,7 @@ def sealer_of(ctx: ServiceContext) -> Sealer:
 
 
 def client_ip(request: Request, ctx: ServiceContext) -> str:
-    if handlers.settings_of(ctx).trust_forwarded_for:
-        forwarded = request.headers.get("x-forwarded-for", "").split(",")[0].strip()
-        if forwarded:
-            return forwarded[:100]
-    return request.client.host if request.client else "unknown"
+    return client_address(request, handlers.settings_of(ctx).trusted_proxy_networks)
 
 
 # ---- public JSON ------------------------------------------------------------------------------------

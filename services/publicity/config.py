@@ -38,10 +38,6 @@ class Settings(ServiceSettings):
     objection_rate_per_hour: float = Field(
         default=10.0, gt=0, description="Token bucket per client IP: tokens added back per hour."
     )
-    trust_forwarded_for: bool = Field(
-        default=False,
-        description="Take the client IP from the first X-Forwarded-For entry (only behind a trusted proxy).",
-    )
 
     @property
     def objection_max_request_bytes(self) -> int:

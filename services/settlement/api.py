@@ -61,6 +61,7 @@ from services.settlement.schemas import (
     VerificationOut,
 )
 from shared.api.auth import PermissionTable, Principal, Role, roles
+from shared.api.clients import client_address
 from shared.api.errors import ApiError
 from shared.logging import correlation_id_var
 from shared.service import get_context, principal_of
@@ -191,7 +192,7 @@ def _item(i: MaterialItem) -> ChecklistItem:
 
 async def _verify(request: Request, token: str, channel: str) -> handlers.Verification:
     rt = runtime(request)
-    client = request.client.host if request.client else "unknown"
+    client = client_address(request, rt.settings.trusted_proxy_networks)
     wait = rt.limiter.take(client)
     if wait > 0:
         handlers.log.warning("verification rate limit hit by %s (%s)", client, channel)

@@ -416,6 +416,35 @@ async def test_public_verification_is_rate_limited_and_every_check_is_logged(
         await _close(env, infra, urls)
 
 
+async def test_behind_a_trusted_proxy_each_forwarded_client_has_its_own_limit_and_cannot_forge_one(
+    infra: Any, topic_prefix: str
+) -> None:
+    from tests.settlement.integration.conftest import _close, _make
+
+    # The test client connects from 127.0.0.1: that is "our proxy" here.
+    env, urls = await _make(
+        infra, topic_prefix, verify_burst=1, verify_rate_per_minute=1, trusted_proxies="127.0.0.1"
+    )
+    try:
+        async with env.http() as http:
+
+            async def check(forwarded: str) -> int:
+                r = await http.get(
+                    "/v1/verify/not-a-real-token-at-all-0000", headers={"x-forwarded-for": forwarded}
+                )
+                return r.status_code
+
+            assert await check("198.51.100.1") == 200
+            assert await check("198.51.100.2") == 200  # another client behind the same proxy
+            assert await check("198.51.100.1") == 429
+            # Prepending a fresh address does not make a new client: the proxy's own entry is last.
+            assert await check("203.0.113.99, 198.51.100.1") == 429
+            checks = (await http.get("/v1/verification-checks", headers=env.token())).json()
+            assert checks["total"] == 2
+    finally:
+        await _close(env, infra, urls)
+
+
 async def test_unknown_tokens_answer_unknown(env: Env) -> None:
     async with env.http() as http:
         js = (await http.get("/v1/verify/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")).json()

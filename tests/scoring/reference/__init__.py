@@ -1,0 +1,1 @@
+"""Independent reference implementation of the points rules and differential tests against it."""
