@@ -29,6 +29,15 @@ class Settings(ServiceSettings):
         "service verifies with the public key.",
     )
     access_token_ttl_s: int = Field(default=900, ge=30, le=3600, description="Access token lifetime.")
+    login_max_failures: int = Field(
+        default=5, ge=1, le=100, description="Consecutive failed logins after which an account is locked."
+    )
+    login_lockout_s: int = Field(
+        default=900,
+        ge=1,
+        le=86_400,
+        description="How long a locked account refuses logins (an operations administrator can lift it).",
+    )
     refresh_token_ttl_s: int = Field(
         default=14 * 24 * 3600, ge=300, description="Refresh token lifetime (rotated at each use)."
     )

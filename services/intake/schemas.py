@@ -422,6 +422,7 @@ class AccountOut(BaseModel):
                     "district": None,
                     "status": "active",
                     "created_at": "2024-05-06T09:00:00+08:00",
+                    "locked_until": None,
                 }
             ]
         }
@@ -437,6 +438,9 @@ class AccountOut(BaseModel):
     district: str | None = Field(default=None, description="District staff: their district's code.")
     status: Literal["active", "disabled"]
     created_at: datetime
+    locked_until: datetime | None = Field(
+        default=None, description="Set while logins are refused after repeated wrong passwords."
+    )
 
 
 class AccountPage(BaseModel):

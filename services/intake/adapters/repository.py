@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -76,7 +76,31 @@ class IntakeRepository:
         ), total
 
     async def set_account_status(self, account_id: str, status: str) -> None:
-        await self.s.execute(sa.update(accounts).where(accounts.c.id == account_id).values(status=status))
+        values: dict[str, Any] = {"status": status}
+        if status == "active":  # an administrator's (re)activation also lifts a login lock
+            values.update(failed_logins=0, locked_until=None)
+        await self.s.execute(sa.update(accounts).where(accounts.c.id == account_id).values(**values))
+
+    async def record_login_failure(
+        self, account_id: str, now: datetime, max_failures: int, lock_for: timedelta
+    ) -> datetime | None:
+        """Count a failed login atomically; at ``max_failures`` in a row lock the account. The lock's end, if any."""
+        reached = accounts.c.failed_logins + 1 >= max_failures
+        until = await self.s.scalar(
+            sa.update(accounts)
+            .where(accounts.c.id == account_id)
+            .values(
+                failed_logins=sa.case((reached, 0), else_=accounts.c.failed_logins + 1),
+                locked_until=sa.case((reached, now + lock_for), else_=accounts.c.locked_until),
+            )
+            .returning(accounts.c.locked_until)
+        )
+        return until if until is not None and until > now else None
+
+    async def clear_login_failures(self, account_id: str) -> None:
+        await self.s.execute(
+            sa.update(accounts).where(accounts.c.id == account_id).values(failed_logins=0, locked_until=None)
+        )
 
     # ---- refresh tokens -------------------------------------------------------------------------
     async def insert_refresh_token(self, values: dict[str, Any]) -> None:

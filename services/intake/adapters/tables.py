@@ -30,6 +30,9 @@ accounts = sa.Table(
     sa.Column("status", sa.String(16), nullable=False, server_default="active"),
     sa.Column("created_at", TS, nullable=False),
     sa.Column("created_by", sa.String(40)),
+    # Password guessing protection: consecutive failed logins, and the lock they lead to.
+    sa.Column("failed_logins", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("locked_until", TS),
 )
 
 refresh_tokens = sa.Table(

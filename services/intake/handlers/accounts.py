@@ -10,8 +10,10 @@ All times come from the service clock.
 
 from __future__ import annotations
 
+import logging
+import math
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -34,8 +36,11 @@ from services.intake.schemas import (
 )
 from shared.api.auth import Principal, Role, issue_token
 from shared.api.errors import ApiError
+from shared.clock import BEIJING
 from shared.service import ServiceContext
 from shared.validation import mask_mobile_number, parse_credit_code
+
+log = logging.getLogger(__name__)
 
 
 def account_out(row: Row) -> AccountOut:
@@ -50,6 +55,7 @@ def account_out(row: Row) -> AccountOut:
         district=row.get("district"),
         status=row["status"],
         created_at=row["created_at"],
+        locked_until=row.get("locked_until"),
     )
 
 
@@ -351,19 +357,52 @@ async def _issue(
     )
 
 
+def _locked(until: datetime, now: datetime) -> ApiError:
+    local = until.astimezone(BEIJING)
+    wait = max(1, math.ceil((until - now).total_seconds()))
+    return ApiError(
+        429,
+        "account_locked",
+        f"Too many failed logins: this account is locked until {local:%Y-%m-%d %H:%M} (Beijing time). "
+        f"登录失败次数过多，账户已锁定至 {local:%Y-%m-%d %H:%M}（北京时间）。",
+        headers={"Retry-After": str(wait)},
+    )
+
+
 async def password_grant(ctx: ServiceContext, rt: IntakeRuntime, username: str, password: str) -> TokenOut:
+    """Password login. ``login_max_failures`` wrong passwords in a row lock the account for
+    ``login_lockout_s`` (429 ``account_locked`` naming the end, even for the right password); unknown
+    usernames get the same 401 and take as long as known ones."""
     rt.signing_key  # noqa: B018 - fail early (503) when tokens cannot be signed
+    settings = ctx.settings
+    assert isinstance(settings, Settings)
+    now = ctx.clock.now()
     async with ctx.session_factory() as s, s.begin():
         repo = IntakeRepository(s)
         username = username.strip().lower()
         known = USERNAME.fullmatch(username) is not None
         account = await repo.account_by_username(username) if known else None
+        if account is not None and account["locked_until"] is not None and account["locked_until"] > now:
+            raise _locked(account["locked_until"], now)
         ok = await rt.passwords.verify(account["password_hash"] if account else None, password)
-        if account is None or not ok:
-            raise _bad_credentials()
-        if account["status"] != "active":
-            raise _bad_credentials("account_disabled", "This account is disabled. 账户已停用。")
-        return await _issue(repo, ctx, rt, account, None)
+        if account is not None and ok:
+            if account["status"] != "active":
+                raise _bad_credentials("account_disabled", "This account is disabled. 账户已停用。")
+            if account["failed_logins"] or account["locked_until"] is not None:
+                await repo.clear_login_failures(account["id"])
+            return await _issue(repo, ctx, rt, account, None)
+    if account is not None:
+        # Counted in a transaction of its own, committed whatever the caller does next.
+        async with ctx.session_factory() as s, s.begin():
+            locked_until = await IntakeRepository(s).record_login_failure(
+                account["id"], now, settings.login_max_failures, timedelta(seconds=settings.login_lockout_s)
+            )
+        if locked_until is not None:
+            log.warning(
+                "account %s locked until %s after repeated failed logins", account["id"], locked_until
+            )
+            raise _locked(locked_until, now)
+    raise _bad_credentials()
 
 
 async def refresh_grant(ctx: ServiceContext, rt: IntakeRuntime, refresh_token: str) -> TokenOut:

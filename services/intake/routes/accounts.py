@@ -35,7 +35,7 @@ AccountId = Annotated[
     tags=["accounts 账户"],
     summary="Log in or refresh a token 登录 / 刷新令牌",
     response_model=TokenOut,
-    responses=errors(503),
+    responses=errors(429, 503),
 )
 async def token(
     ctx: Ctx,
@@ -61,7 +61,10 @@ async def token(
     * `grant_type=client_credentials` with `client_id` and `client_secret`: partner department systems.
 
     The access token is a JWT signed with Ed25519 (15 minutes by default); every service verifies it with
-    the public key. Wrong credentials answer 401.
+    the public key. Wrong credentials answer 401. After `login_max_failures` (default 5) wrong passwords in a
+    row the account is locked for `login_lockout_s` (default 15 minutes): logins answer 429 `account_locked`
+    with the time it ends and `Retry-After`, even with the right password; an operations administrator
+    lifts the lock by setting the account `active`. 连续多次密码错误将暂时锁定账户。
     """
     if grant_type == "password":
         if not username or not password:
