@@ -3,8 +3,10 @@
 Public (no login, rate-limited): the verification page a letter's QR code opens, its JSON twin, and the
 materials checklist. Bureau staff: qualifications and the 落户办理 steps (materials, approval), letters
 (PDF, revocation), bad-conduct records, the audit trail and the log of verification checks. District staff
-(区人力社保局): reading qualifications, recording the materials and the district check. Applicants may read
-their own qualification and letters once intake tells who they are.
+(区人力社保局): reading qualifications, recording the materials and the district check, each limited to the
+qualifications that settle in their own district (the token's ``district`` claim against the qualification's
+``settlement_district``). Applicants may read their own qualification and letters once intake tells who
+they are.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from services.settlement.domain import (
     missing_items,
 )
 from services.settlement.domain.materials import MaterialsError, check_provided
-from services.settlement.handlers import SettlementError, Tx
+from services.settlement.handlers import DistrictScope, SettlementError, Tx
 from services.settlement.runtime import DataKeyMissing, SettlementRuntime
 from services.settlement.schemas import (
     APPLICATION_ID_PATTERN,
@@ -62,10 +64,10 @@ from services.settlement.schemas import (
 )
 from shared.api.auth import PermissionTable, Principal, Role, roles
 from shared.api.clients import client_address
-from shared.api.errors import ApiError
+from shared.api.errors import ApiError, ErrorResponse
 from shared.logging import correlation_id_var
 from shared.service import get_context, principal_of
-from shared.validation import mask_id_number, mask_name
+from shared.validation import district_name, mask_id_number, mask_name
 
 router = APIRouter()
 
@@ -77,7 +79,8 @@ PUBLIC = roles(Role.PUBLIC)
 
 #: Who may call each route (role × endpoint). Applicants reach their own records only (checked per call).
 #: 落户办理 separates the roles: district staff (区人力社保局) take in and check the materials, bureau staff
-#: (市人力社保局) approve; the two-person rule still holds for an account that has both roles.
+#: (市人力社保局) approve; the two-person rule still holds for an account that has both roles. Which
+#: qualifications a district clerk may act on (their own district's) is checked per call, not here.
 PERMISSIONS: PermissionTable = {
     ("GET", "/verify/{token}"): PUBLIC,
     ("GET", "/v1/verify/{token}"): PUBLIC,
@@ -114,6 +117,14 @@ Offset = Annotated[int, Query(ge=0, le=10_000_000)]
 Responses = dict[int | str, dict[str, Any]]
 NOT_FOUND: Responses = {404: {"description": "Not found"}}
 CONFLICT: Responses = {409: {"description": "Not allowed in the qualification's current state"}}
+OTHER_DISTRICT: Responses = {
+    403: {
+        "model": ErrorResponse,
+        "description": "Your role may not call this endpoint (`forbidden`), or, for district staff, the "
+        "qualification settles in another district (`other_district`) or your account has no district "
+        "(`no_district`)",
+    }
+}
 RATE_LIMITED: Responses = {429: {"description": "Too many checks from this address; see Retry-After"}}
 VERIFY_HEADERS = {"Cache-Control": "no-store", "X-Robots-Tag": "noindex", "Referrer-Policy": "no-referrer"}
 
@@ -127,6 +138,27 @@ def runtime(request: Request) -> SettlementRuntime:
 
 def _is_staff(p: Principal) -> bool:
     return p.has(Role.BUREAU_STAFF.value, Role.DISTRICT_STAFF.value, Role.OPERATIONS_ADMIN.value)
+
+
+def _district_claim(p: Principal) -> str | None:
+    """The district of a district staff token (intake's ``district`` claim); None when absent or not text."""
+    value = p.claims.get("district")
+    return value if isinstance(value, str) and value else None
+
+
+def _acting_scope(p: Principal) -> DistrictScope | None:
+    """District staff act for their district only; bureau staff are not restricted (an account holding both
+    roles acts as bureau staff here, except for the district check, which is always the district's)."""
+    if p.has(Role.DISTRICT_STAFF.value) and not p.has(Role.BUREAU_STAFF.value):
+        return DistrictScope(_district_claim(p))
+    return None
+
+
+def _reading_scope(p: Principal) -> DistrictScope | None:
+    """District staff read their district's qualifications; bureau staff and operations administrators all."""
+    if p.has(Role.DISTRICT_STAFF.value) and not p.has(Role.BUREAU_STAFF.value, Role.OPERATIONS_ADMIN.value):
+        return DistrictScope(_district_claim(p))
+    return None
 
 
 async def _in_tx(request: Request, fn: Callable[[Tx], Awaitable[T]]) -> T:
@@ -175,9 +207,14 @@ def _letter_out(letter: Row) -> LetterOut:
 async def _qualification_out(repo: SettlementRepository, qual: Row) -> QualificationOut:
     letters = await repo.letters_of(qual["application_id"])
     holder = await repo.get_holder(qual["application_id"])
-    fields = {k: qual.get(k) for k in QualificationOut.model_fields if k not in ("letters", "holder_name")}
+    computed = ("letters", "holder_name", "settlement_district_name")
+    fields = {k: qual.get(k) for k in QualificationOut.model_fields if k not in computed}
+    district = qual.get("settlement_district")
     return QualificationOut(
-        **fields, holder_name=holder["name"] if holder else None, letters=[_summary(x) for x in letters]
+        **fields,
+        holder_name=holder["name"] if holder else None,
+        settlement_district_name=district_name(district) if district else None,
+        letters=[_summary(x) for x in letters],
     )
 
 
@@ -311,6 +348,7 @@ async def materials_checklist(request: Request, body: ChecklistIn) -> ChecklistO
     summary="Qualifications 落户资格列表",
     tags=["qualifications 落户资格"],
     response_model=QualificationPage,
+    responses=OTHER_DISTRICT,
 )
 async def list_qualifications(
     request: Request,
@@ -321,12 +359,24 @@ async def list_qualifications(
 ) -> QualificationPage:
     """Settlement qualifications by application id, filterable by status and round (paginated).
 
-    积分落户资格列表（分页，可按状态、年度筛选）。
+    District staff (区人力社保局) see only the qualifications that settle in their district (the
+    `settlement_district` named with the materials equals their account's district); qualifications whose
+    materials have not been handed in yet belong to no district and are not listed for them (look one up by
+    its application id). A district staff account without a district gets 403 `no_district`.
+
+    积分落户资格列表（分页，可按状态、年度筛选）；区人力社保局工作人员只能看到落户区为本区的资格。
     """
     ctx = get_context(request)
+    scope = _reading_scope(principal_of(request))
+    try:
+        district = scope.require() if scope is not None else None
+    except SettlementError as e:
+        raise ApiError(e.status, e.code, e.message, e.details) from None
     async with ctx.session_factory() as s:
         repo = SettlementRepository(s)
-        page = await repo.list_qualifications(status=status, round_id=round_id, limit=limit, offset=offset)
+        page = await repo.list_qualifications(
+            status=status, round_id=round_id, limit=limit, offset=offset, settlement_district=district
+        )
         items = [await _qualification_out(repo, q) for q in page.items]
     return QualificationPage(items=items, total=page.total, limit=limit, offset=offset)
 
@@ -336,14 +386,18 @@ async def list_qualifications(
     summary="One qualification 落户资格详情",
     tags=["qualifications 落户资格"],
     response_model=QualificationOut,
-    responses=NOT_FOUND,
+    responses={**NOT_FOUND, **OTHER_DISTRICT},
 )
 async def get_qualification(request: Request, application_id: ApplicationIdPath) -> QualificationOut:
-    """A qualification with its validity, the materials and their checklist, the decisions and the letters.
+    """A qualification with its validity, the settlement district, the materials and their checklist, the
+    decisions and the letters.
 
-    落户资格详情：有效期、材料清单、区审核和市局核准、函件。Applicants see only their own.
+    落户资格详情：有效期、落户区、材料清单、区审核和市局核准、函件。Applicants see only their own; district staff
+    see those of their district and those not yet tied to a district (before the materials name one),
+    others are 403 `other_district`.
     """
     await _owner_check(request, application_id)
+    scope = _reading_scope(principal_of(request))
     ctx = get_context(request)
     async with ctx.session_factory() as s:
         repo = SettlementRepository(s)
@@ -352,6 +406,10 @@ async def get_qualification(request: Request, application_id: ApplicationIdPath)
             raise ApiError(
                 404, "qualification_not_found", f"Application {application_id} has no qualification."
             )
+        try:
+            handlers.may_read(scope, qual)
+        except SettlementError as e:
+            raise ApiError(e.status, e.code, e.message, e.details) from None
         return await _qualification_out(repo, qual)
 
 
@@ -369,21 +427,28 @@ async def _qual_after(request: Request, application_id: str) -> QualificationOut
     summary="Hand in materials 提交落户材料",
     tags=["qualifications 落户资格"],
     response_model=QualificationOut,
-    responses={**NOT_FOUND, **CONFLICT},
+    responses={**NOT_FOUND, **CONFLICT, **OTHER_DISTRICT},
 )
 async def submit_materials(
     request: Request, application_id: ApplicationIdPath, body: MaterialsIn
 ) -> QualificationOut:
-    """Record the materials handed in to the district office (seed 004 第十一条): the applicant's situation
-    (archive, accompanying children) and each material provided. Every material of the checklist must be
-    there (422 lists what is missing). Allowed after the confirmation letter, or after materials were
-    returned, while the qualification is valid.
+    """Record the materials handed in to the district office (seed 004 第十一条): the settlement district
+    (`settlement_district`, 落户区: where the hukou will be registered, a Beijing district code), the
+    applicant's situation (archive, accompanying children) and each material provided. Every material of
+    the checklist must be there (422 lists what is missing). Allowed after the confirmation letter, or
+    after materials were returned (the re-submission may name another district), while the qualification
+    is valid.
 
-    登记申请人向区指定部门提交的落户材料；缺件时返回缺少的材料（422）。
+    District staff (区人力社保局) record materials only for their own district: naming another is 403
+    `other_district`, an account without a district 403 `no_district`. Bureau staff and the applicant may
+    name any district.
+
+    登记申请人向区指定部门提交的落户材料及拟落户区；缺件时返回缺少的材料（422）。区人力社保局工作人员只能登记落户区为本区的材料。
     """
     await _owner_check(request, application_id)
     doc = body.model_dump()
-    await _in_tx(request, lambda tx: handlers.submit_materials(tx, application_id, doc))
+    scope = _acting_scope(principal_of(request))
+    await _in_tx(request, lambda tx: handlers.submit_materials(tx, application_id, doc, scope))
     return await _qual_after(request, application_id)
 
 
@@ -392,7 +457,7 @@ async def submit_materials(
     summary="District check 区审核",
     tags=["qualifications 落户资格"],
     response_model=QualificationOut,
-    responses={**NOT_FOUND, **CONFLICT},
+    responses={**NOT_FOUND, **CONFLICT, **OTHER_DISTRICT},
 )
 async def district_check(
     request: Request, application_id: ApplicationIdPath, body: DistrictCheckIn
@@ -400,11 +465,17 @@ async def district_check(
     """The district office's check of the submitted materials: passed (reported to the bureau for approval)
     or returned to the applicant with what is wrong.
 
-    Done by district staff (`district_staff`, 区人力社保局); bureau staff approve afterwards.
+    Done by district staff (`district_staff`, 区人力社保局) of the qualification's settlement district only:
+    their account's district must equal the `settlement_district` named with the materials. Another
+    district's clerk gets 403 `other_district`, an account without a district 403 `no_district`, and the
+    qualification does not change. Bureau staff approve afterwards.
 
-    区指定部门审核：审核无误报市人力资源社会保障局核准，或退回并一次性告知。
+    区指定部门审核：仅限落户区所在区的人力社保局工作人员；审核无误报市人力资源社会保障局核准，或退回并一次性告知。
     """
-    await _in_tx(request, lambda tx: handlers.district_check(tx, application_id, body.passed, body.note))
+    scope = DistrictScope(_district_claim(principal_of(request)))
+    await _in_tx(
+        request, lambda tx: handlers.district_check(tx, application_id, body.passed, body.note, scope)
+    )
     return await _qual_after(request, application_id)
 
 

@@ -68,6 +68,7 @@ from shared.events.contracts.settlement import (
 from shared.events.registry import EventData
 from shared.messaging.inbox import Delivery, PermanentError
 from shared.messaging.outbox import Outbox
+from shared.validation import district_label
 
 log = logging.getLogger(__name__)
 
@@ -513,6 +514,59 @@ def checklist(req: MaterialsRequest) -> list[MaterialItem]:
         ) from e
 
 
+@dataclass(frozen=True)
+class DistrictScope:
+    """The caller acts as district staff (区人力社保局) of ``district``: the token's ``district`` claim, None
+    when the account has none. Bureau staff, operations administrators and applicants have no scope."""
+
+    district: str | None
+
+    def require(self) -> str:
+        """The caller's district; fail closed (403 ``no_district``) when the account has none."""
+        if not self.district:
+            raise SettlementError(
+                403, "no_district", "Your account has no district; an operations administrator must set one."
+            )
+        return self.district
+
+
+def other_district(settlement_district: str, clerk_district: str) -> SettlementError:
+    return SettlementError(
+        403,
+        "other_district",
+        f"This qualification settles in {district_label(settlement_district)}; "
+        f"your account is for {district_label(clerk_district)}.",
+    )
+
+
+def require_own_district(scope: DistrictScope, qual: Row) -> None:
+    """District staff act only on the qualifications that settle in their district (落户区, named with the
+    materials). A qualification whose materials carry no district (recorded before it was asked for) is
+    nobody's: refused too (fail closed)."""
+    clerk = scope.require()
+    settles_in = qual.get("settlement_district")
+    if not settles_in:
+        raise SettlementError(
+            403,
+            "no_settlement_district",
+            "This qualification's materials were recorded without a settlement district (before it was "
+            "asked for), so no district office can act on them until the district is recorded.",
+        )
+    if settles_in != clerk:
+        raise other_district(settles_in, clerk)
+
+
+def may_read(scope: DistrictScope | None, qual: Row) -> None:
+    """District staff read the qualifications of their district and those not yet tied to a district (the
+    holder brings the confirmation letter before naming one); any other district's is refused."""
+    if scope is None:
+        return
+    clerk = scope.require()
+    settles_in = qual.get("settlement_district")
+    if settles_in and settles_in != clerk:
+        raise other_district(settles_in, clerk)
+
+
 async def load_for_action(tx: Tx, application_id: str) -> Row:
     await tx.repo.lock_application(application_id)
     qual = await tx.repo.get_qualification(application_id, for_update=True)
@@ -544,8 +598,25 @@ def require_valid(tx: Tx, qual: Row) -> None:
         )
 
 
-async def submit_materials(tx: Tx, application_id: str, body: dict[str, Any]) -> Row:
-    """Record the materials handed in to the district office (第十一条); every required item must be there."""
+async def submit_materials(
+    tx: Tx, application_id: str, body: dict[str, Any], scope: DistrictScope | None = None
+) -> Row:
+    """Record the materials handed in to the district office (第十一条); every required item must be there.
+
+    The materials name the settlement district (落户区), stored on the qualification; a re-submission after
+    they were returned may name another. District staff (``scope``) take in materials only for their own
+    district (403 ``other_district``; ``no_district`` when their account has none)."""
+    district: str = body["settlement_district"]
+    if scope is not None:
+        clerk = scope.require()
+        if district != clerk:
+            raise SettlementError(
+                403,
+                "other_district",
+                f"The materials name {district_label(district)} as the settlement district; your account "
+                f"is for {district_label(clerk)}. Only the district where the holder settles takes them in.",
+                [{"field": "settlement_district", "code": "other_district", "message": f"not {clerk}"}],
+            )
     qual = await load_for_action(tx, application_id)
     require(qual, Status.CONFIRMED, Status.MATERIALS_RETURNED, action="submit materials")
     require_valid(tx, qual)
@@ -588,15 +659,27 @@ async def submit_materials(tx: Tx, application_id: str, body: dict[str, Any]) ->
         qual,
         Status.MATERIALS_SUBMITTED,
         materials=stored,
+        settlement_district=district,
         materials_submitted_at=tx.now,
         materials_submitted_by=tx.actor,
     )
     return qual
 
 
-async def district_check(tx: Tx, application_id: str, passed: bool, note: str | None) -> Row:
-    """The district office's check of the materials: passed (reported to the bureau) or returned."""
+async def district_check(
+    tx: Tx, application_id: str, passed: bool, note: str | None, scope: DistrictScope
+) -> Row:
+    """The district office's check of the materials: passed (reported to the bureau) or returned.
+
+    Only staff of the qualification's settlement district may record it (403 ``other_district``, or
+    ``no_district`` for an account without a district); nothing changes when refused."""
+    scope.require()
     qual = await load_for_action(tx, application_id)
+    try:
+        require_own_district(scope, qual)
+    except SettlementError as e:
+        log.warning("district check of %s refused to %s: %s", application_id, tx.actor, e.code)
+        raise
     require(qual, Status.MATERIALS_SUBMITTED, action="record the district check")
     require_valid(tx, qual)
     status = Status.DISTRICT_CHECKED if passed else Status.MATERIALS_RETURNED

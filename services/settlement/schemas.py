@@ -7,7 +7,12 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, StrictInt, model_validator
 
-from shared.validation import InvalidIdentifier, parse_credit_code, parse_resident_id
+from shared.validation import (
+    BeijingDistrictCode,
+    InvalidIdentifier,
+    parse_credit_code,
+    parse_resident_id,
+)
 
 APPLICATION_ID_PATTERN = r"^[A-Za-z0-9_.:-]{1,64}$"
 SERIAL_PATTERN = r"^(PTS|GRD)-\d{4}-[A-Z]{2}-\d{6,9}$"
@@ -81,6 +86,7 @@ class ProvidedIn(Strict):
 
 
 MATERIALS_EXAMPLE: dict[str, Any] = {
+    "settlement_district": "110108",
     "has_archive": False,
     "children": [{"birth_date": "2017-03-02", "birth_order": 2, "name": "张小明"}],
     "provided": [
@@ -121,6 +127,13 @@ class ChecklistIn(Strict):
 
 class MaterialsIn(Strict):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [MATERIALS_EXAMPLE]})
+    settlement_district: BeijingDistrictCode = Field(
+        description="落户区: the Beijing district where the holder's hukou will be registered, by its "
+        "administrative division code (110101 东城区 … 110119 延庆区). Its district staff (区人力社保局) check "
+        "the materials; a re-submission after the materials were returned may name another district. "
+        "申请人拟落户的区（行政区划代码），由该区人力社保局审核材料。",
+        examples=["110108"],
+    )
     has_archive: StrictBool
     children: list[ChildIn] = Field(default_factory=list, max_length=10)
     provided: list[ProvidedIn] = Field(max_length=100)
@@ -266,6 +279,12 @@ class QualificationOut(BaseModel):
     outcome_reason: str | None = None
     publicity_closed_on: date
     valid_until: date | None = Field(default=None, description="Valid through 24:00 (Beijing) of this day.")
+    settlement_district: str | None = Field(
+        default=None,
+        examples=["110108"],
+        description="落户区: the district code named with the materials (null before they are handed in).",
+    )
+    settlement_district_name: str | None = Field(default=None, examples=["海淀区"])
     materials: dict[str, Any] | None = None
     materials_submitted_at: datetime | None = None
     district_checked_at: datetime | None = None

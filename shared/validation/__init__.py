@@ -1,7 +1,14 @@
 """Validation of identifiers (resident ID numbers, unified social credit codes, mobile numbers) and
-masking of personal data for display and logs. Pure functions; see ``shared.validation.identifiers``.
+masking of personal data for display and logs; the districts of Beijing. Pure functions; see
+``shared.validation.identifiers`` and ``shared.validation.districts``.
 """
 
+from shared.validation.districts import (
+    BEIJING_DISTRICTS,
+    BeijingDistrictCode,
+    district_label,
+    district_name,
+)
 from shared.validation.identifiers import (
     CREDIT_CODE_CHARSET,
     ERROR_CODES,
@@ -27,15 +34,19 @@ from shared.validation.identifiers import (
 )
 
 __all__ = [
+    "BEIJING_DISTRICTS",
     "CREDIT_CODE_CHARSET",
     "ERROR_CODES",
     "ID_NUMBER_PATTERN",
     "MOBILE_NUMBER_PATTERN",
+    "BeijingDistrictCode",
     "CreditCode",
     "InvalidIdentifier",
     "ResidentId",
     "Sex",
     "credit_code_check_character",
+    "district_label",
+    "district_name",
     "is_valid_credit_code",
     "is_valid_mobile_number",
     "is_valid_resident_id",

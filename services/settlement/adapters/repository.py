@@ -104,9 +104,17 @@ class SettlementRepository:
         )
 
     async def list_qualifications(
-        self, *, status: str | None, round_id: str | None, limit: int, offset: int
+        self,
+        *,
+        status: str | None,
+        round_id: str | None,
+        limit: int,
+        offset: int,
+        settlement_district: str | None = None,
     ) -> Page:
         cond = []
+        if settlement_district is not None:
+            cond.append(qualifications.c.settlement_district == settlement_district)
         if status:
             cond.append(qualifications.c.status == status)
         if round_id:

@@ -65,6 +65,9 @@ qualifications = sa.Table(
     sa.Column("validity_rule", sa.String(60)),
     sa.Column("calendar_version", sa.String(100)),
     sa.Column("materials", JSONB),
+    # 落户区: the district (code, 110101 …) where the hukou will be registered, named with the materials
+    # (migration 0003); its district staff check them. NULL until materials are handed in.
+    sa.Column("settlement_district", sa.String(6)),
     sa.Column("materials_submitted_at", sa.DateTime(timezone=True)),
     sa.Column("materials_submitted_by", sa.String(100)),
     sa.Column("district_checked_at", sa.DateTime(timezone=True)),
@@ -89,6 +92,7 @@ qualifications = sa.Table(
         ),
     ),
     sa.Index("ix_qualifications_round_status", "round_id", "status"),
+    sa.Index("ix_qualifications_district_status", "settlement_district", "status"),
 )
 
 #: One counter per series (programme, letter type, year of issue). Incremented inside the issuing

@@ -99,15 +99,22 @@ class Env:
 
     # ---- identities ----------------------------------------------------------------------------
     def token(
-        self, role: str = "bureau_staff", subject: str = "staff-1", *, also: tuple[str, ...] = ()
+        self,
+        role: str = "bureau_staff",
+        subject: str = "staff-1",
+        *,
+        also: tuple[str, ...] = (),
+        district: str | None = None,
     ) -> dict[str, str]:
-        """A token for ``subject`` with ``role`` (and the roles in ``also``, for an account holding several)."""
+        """A token for ``subject`` with ``role`` (and the roles in ``also``, for an account holding several);
+        ``district`` puts intake's ``district`` claim in it (district staff, e.g. ``110108``)."""
         tok = issue_token(
             self.priv,
             subject=subject,
             roles=[role, *also],
             now=self.clock.now(),
             ttl=timedelta(days=3650),
+            extra={"district": district} if district is not None else None,
         )
         return {"Authorization": "Bearer " + tok}
 

@@ -198,7 +198,7 @@ async def test_an_unused_qualification_lapses_by_itself_two_years_on_and_conduct
         late = await http.post(
             "/v1/qualifications/PTS-L/materials",
             headers=env.token(),
-            json={"has_archive": True, "provided": []},
+            json={"settlement_district": "110108", "has_archive": True, "provided": []},
         )
         assert late.status_code == 409
 

@@ -33,8 +33,9 @@ async def confirmed(env: Env, app_id: str, **kw: Any) -> None:
 async def test_materials_district_check_and_approval_issue_the_settlement_letter(env: Env) -> None:
     await env.deliver(env.round_event())
     await confirmed(env, "PTS-1")
-    # District staff (区人力社保局) take in and check the materials; bureau staff (市人力社保局) approve.
-    staff1 = env.token("district_staff", "clerk-haidian")
+    # District staff (区人力社保局) of the settlement district take in and check the materials; bureau staff
+    # (市人力社保局) approve.
+    staff1 = env.token("district_staff", "clerk-haidian", district="110108")
     staff2 = env.token("bureau_staff", "officer-bureau")
     # A second child born before 2016 needs the family-planning certificate; the first child does not.
     children = [
@@ -58,19 +59,32 @@ async def test_materials_district_check_and_approval_issue_the_settlement_letter
         r = await http.post(
             "/v1/qualifications/PTS-1/materials",
             headers=staff1,
-            json={"has_archive": True, "children": children, "provided": provided},
+            json={
+                "settlement_district": "110108",
+                "has_archive": True,
+                "children": children,
+                "provided": provided,
+            },
         )
         assert r.status_code == 422 and r.json()["error"]["code"] == "materials_incomplete"
         assert "family_planning_certificate (child 1)" in r.json()["error"]["details"][0]["message"]
 
         provided.append({"item": "family_planning_certificate", "child": 1})
-        body = {"has_archive": True, "children": children, "provided": provided}
+        body = {
+            "settlement_district": "110108",
+            "has_archive": True,
+            "children": children,
+            "provided": provided,
+        }
         r = await http.post("/v1/qualifications/PTS-1/materials", headers=staff1, json=body)
         assert r.status_code == 200, r.text
         assert r.json()["status"] == "materials_submitted"
+        assert (
+            r.json()["settlement_district"] == "110108" and r.json()["settlement_district_name"] == "海淀区"
+        )
         assert len(r.json()["materials"]["checklist"]) == 5 + 2 * 3 + 1
 
-        # District staff find what waits for their check.
+        # District staff find what waits for their check (in their district).
         listed = await http.get(
             "/v1/qualifications", params={"status": "materials_submitted"}, headers=staff1
         )
@@ -390,9 +404,14 @@ async def test_applicants_see_only_their_own_application(env: Env) -> None:
         r = await http.post(
             "/v1/qualifications/PTS-P/materials",
             headers=mine,
-            json={"has_archive": False, "provided": [*BASE, {"item": "no_archive_statement"}]},
+            json={
+                "settlement_district": "110105",
+                "has_archive": False,
+                "provided": [*BASE, {"item": "no_archive_statement"}],
+            },
         )
         assert r.status_code == 200 and r.json()["status"] == "materials_submitted"
+        assert r.json()["settlement_district"] == "110105"
 
 
 async def test_public_verification_is_rate_limited_and_every_check_is_logged(
@@ -471,8 +490,25 @@ BAD_INPUT: list[tuple[str, str, Any, int]] = [
     ("GET", "/v1/letters/PTS-2022-QC-000099/pdf", None, 404),
     ("POST", "/v1/letters/PTS-2022-QC-000099/revoke", {"reason": "fraud"}, 404),
     ("POST", "/v1/letters/PTS-2022-QC-000099/revoke", {"reason": "boredom"}, 422),
-    ("POST", "/v1/qualifications/PTS-NONE/materials", {"has_archive": True, "provided": []}, 404),
-    ("POST", "/v1/qualifications/PTS-NONE/materials", {"has_archive": "yes", "provided": []}, 422),
+    (
+        "POST",
+        "/v1/qualifications/PTS-NONE/materials",
+        {"settlement_district": "110108", "has_archive": True, "provided": []},
+        404,
+    ),
+    ("POST", "/v1/qualifications/PTS-NONE/materials", {"has_archive": True, "provided": []}, 422),
+    (
+        "POST",
+        "/v1/qualifications/PTS-NONE/materials",
+        {"settlement_district": "110103", "has_archive": True, "provided": []},
+        422,
+    ),
+    (
+        "POST",
+        "/v1/qualifications/PTS-NONE/materials",
+        {"settlement_district": "110108", "has_archive": "yes", "provided": []},
+        422,
+    ),
     ("POST", "/v1/qualifications/PTS-NONE/materials", [1, 2], 422),
     ("POST", "/v1/qualifications/PTS-NONE/approve", {"note": 5}, 422),
     ("POST", "/v1/qualifications/PTS-NONE/cancel", {"reason": "fraud"}, 404),
