@@ -35,6 +35,7 @@ from tests.scoring.reference.reference_scorer import (
     month_text,
     reference_score,
 )
+from tests.scoring.unit.scoring_factories import facts_documents as project_facts_documents
 
 MAX_EXAMPLES = int(os.environ.get("REFERENCE_MAX_EXAMPLES", "250"))
 SETTINGS = settings(
@@ -128,7 +129,7 @@ def birth_dates(draw: st.DrawFn, year: int) -> str:
     """Births that put the age on A (Y-1-01-01) or E (Y-1-12-31) next to a step of a rule."""
     choice = draw(st.integers(0, 5))
     if choice == 0:
-        return draw(st.dates(date(1940, 1, 1), date(2010, 12, 31))).isoformat()
+        return draw(st.dates(date(1940, 1, 1), date(2030, 12, 31))).isoformat()
     if choice == 1:  # 29 February births, ages anywhere near the steps
         leap_years = [y for y in range(year - 66, year - 30) if y % 4 == 0 and (y % 100 or y % 400 == 0)]
         return date(draw(st.sampled_from(leap_years)), 2, 29).isoformat()
@@ -161,16 +162,17 @@ def insurance_history(draw: st.DrawFn, year: int) -> list[dict[str, Any]]:
     start = draw(
         st.one_of(
             near([window_start, window_start + 1, EMPLOYMENT_START], 2),
+            st.integers(month_index("1993-01"), window_start),
             st.integers(month_index("1993-01"), window_start + 24),
         )
     )
-    end = draw(st.one_of(near([e_month], 1), st.integers(start, e_month + 12)))
+    end = draw(st.one_of(near([e_month], 1), st.just(e_month), st.integers(start, e_month + 12)))
     end = max(end, start)
     # a change of employer (district) somewhere, often at 2018-01 or 2017-01
     split = draw(st.one_of(st.none(), near([JOB_RES_2020, CUTOVER], 1), st.integers(start, end)))
     first_district = draw(st.sampled_from(DISTRICTS))
     second_district = draw(st.sampled_from(DISTRICTS))
-    types_same = draw(st.integers(0, 2)) > 0
+    types_same = draw(st.integers(0, 3)) > 0
     for t in INSURANCE_TYPES:
         s = start if types_same else start + draw(st.integers(-3, 6))
         e = end if types_same else end - draw(st.integers(-1, 3))
@@ -182,7 +184,7 @@ def insurance_history(draw: st.DrawFn, year: int) -> list[dict[str, Any]]:
         else:
             records.append(_si(t, s, e, False, first_district))
     # gaps: remove a stretch from the normal contributions of some types
-    if draw(st.integers(0, 2)) == 0:
+    if draw(st.integers(0, 3)) == 0:
         gap_start = draw(st.integers(start, max(start, end)))
         gap_len = draw(st.integers(1, 8))
         gap_types = draw(st.sets(st.sampled_from(INSURANCE_TYPES), min_size=1))
@@ -332,7 +334,13 @@ def innovation_items(draw: st.DrawFn, year: int) -> list[dict[str, Any]]:
             if rank_choice == 1:
                 item["rank"] = None
             elif rank_choice >= 2:
-                item["rank"] = draw(st.one_of(st.sampled_from(RANK_EDGES), st.integers(1, 60)))
+                tiers = AWARDS.get(code)
+                edges = (
+                    [e for lo, hi, _ in tiers for e in (lo, hi, hi + 1)]
+                    if isinstance(tiers, list)
+                    else RANK_EDGES
+                )
+                item["rank"] = draw(st.one_of(st.sampled_from(edges), st.integers(1, 60)))
             tax_choice = draw(st.integers(0, 3))
             if tax_choice == 1:
                 item["prior_year_income_tax"] = None
@@ -425,7 +433,12 @@ def facts_documents(draw: st.DrawFn) -> dict[str, Any]:
         "application_year": year,
         "person": draw(person(year)),
         "residence_permit_issued_on": draw(
-            st.one_of(st.none(), edge_date([e_date, date(year - 5, 6, 1)], 1))
+            st.one_of(
+                st.none(),
+                edge_date([e_date, date(year - 5, 6, 1), date(year - 3, 2, 29 if year % 4 == 3 else 28)], 1),
+            )
+            if draw(st.integers(0, 3)) == 0
+            else st.dates(date(2000, 1, 1), e_date).map(date.isoformat)
         ),
         "criminal_record": draw(st.integers(0, 9)) == 0,
         "social_insurance": draw(insurance_history(year)),
@@ -444,10 +457,145 @@ def facts_documents(draw: st.DrawFn) -> dict[str, Any]:
     return doc
 
 
+@st.composite
+def wide_month_range(draw: st.DrawFn) -> tuple[str, str]:
+    a = draw(st.integers(month_index("1900-01"), month_index("2199-12")))
+    b = draw(st.one_of(st.integers(a, min(a + 600, month_index("2199-12"))), st.just(month_index("2199-12"))))
+    return month_text(a), month_text(b)
+
+
+WIDE_DATES = st.dates(date(1900, 1, 1), date(2199, 12, 31)).map(date.isoformat)
+WIDE_MONEY = st.builds(
+    lambda whole, cents, places: (
+        str(whole) if places == 0 else f"{whole}.{cents:02d}"[: len(str(whole)) + 1 + places]
+    ),
+    st.integers(0, 10**12 - 1),
+    st.integers(0, 99),
+    st.integers(0, 2),
+)
+
+
+@st.composite
+def wide_documents(draw: st.DrawFn) -> dict[str, Any]:
+    """Schema-valid documents with values anywhere the schema allows (ranges kept in order)."""
+    year = draw(st.integers(2018, 2100))
+
+    def si() -> dict[str, Any]:
+        a, b = draw(wide_month_range())
+        return _si_text(
+            draw(st.sampled_from(INSURANCE_TYPES)),
+            a,
+            b,
+            draw(st.booleans()),
+            draw(st.sampled_from(DISTRICTS)),
+        )
+
+    def home() -> dict[str, Any]:
+        a, b = draw(wide_month_range())
+        rec: dict[str, Any] = {
+            "kind": draw(st.sampled_from(("owned", "spouse_owned", "rented", "unit_dormitory"))),
+            "from": a,
+            "to": b,
+            "district": draw(st.sampled_from(DISTRICTS)),
+            "residential": draw(st.booleans()),
+            "certified": draw(st.booleans()),
+        }
+        if draw(st.booleans()):
+            rec["lease_registered"] = draw(st.booleans())
+        return rec
+
+    def item() -> dict[str, Any]:
+        kind = draw(st.sampled_from(("award", "equity", "high_tech_tenure")))
+        if kind == "award":
+            out: dict[str, Any] = {
+                "type": "award",
+                "code": draw(st.one_of(st.sampled_from(sorted(AWARDS)), st.text(max_size=64))),
+                "year": draw(st.integers(1950, 2100)),
+            }
+            if draw(st.booleans()):
+                out["rank"] = draw(st.one_of(st.none(), st.integers(1, 10**9)))
+            if draw(st.booleans()):
+                out["prior_year_income_tax"] = draw(st.one_of(st.none(), WIDE_MONEY))
+            return out
+        if kind == "equity":
+            return {
+                "type": "equity",
+                "share_percent": draw(st.from_regex(r"\A[0-9]{1,3}(\.[0-9]{1,4})?\Z")),
+                "company_certified": draw(st.booleans()),
+                "financing_3y": draw(st.from_regex(r"\A[0-9]{1,14}(\.[0-9]{1,2})?\Z")),
+                "held_full_year": draw(st.booleans()),
+            }
+        a, b = draw(wide_month_range())
+        return {"type": "high_tech_tenure", "from": a, "to": b}
+
+    person_doc: dict[str, Any] = {
+        "birth_date": draw(WIDE_DATES),
+        "sex": draw(st.sampled_from(("male", "female"))),
+    }
+    if draw(st.booleans()):
+        person_doc["female_job_category"] = draw(st.sampled_from(("worker", "cadre")))
+    honour_items = []
+    for _ in range(draw(st.integers(0, 3))):
+        honour: dict[str, Any] = {"title": draw(st.sampled_from(HONOURS))}
+        if draw(st.booleans()):
+            honour["awarded_on"] = draw(st.one_of(st.none(), WIDE_DATES))
+        honour_items.append(honour)
+    doc: dict[str, Any] = {
+        "application_year": year,
+        "person": person_doc,
+        "residence_permit_issued_on": draw(st.one_of(st.none(), WIDE_DATES)),
+        "criminal_record": draw(st.booleans()),
+        "social_insurance": [si() for _ in range(draw(st.integers(0, 8)))],
+        "housing": [home() for _ in range(draw(st.integers(0, 4)))],
+        "education": [
+            {
+                "level": draw(st.sampled_from(("junior_college", "bachelor", "master", "doctor"))),
+                "diploma": draw(st.booleans()),
+                "degree": draw(st.booleans()),
+                "graduated_on": draw(WIDE_DATES),
+                "recognized": draw(st.booleans()),
+            }
+            for _ in range(draw(st.integers(0, 3)))
+        ],
+        "innovation": [item() for _ in range(draw(st.integers(0, 3)))],
+        "income_tax": [
+            {"year": draw(st.integers(max(1990, year - 5), min(2100, year + 1))), "amount": draw(WIDE_MONEY)}
+            for _ in range(draw(st.integers(0, 5)))
+        ],
+        "tax_penalties": [
+            {"date": draw(WIDE_DATES), "fine": draw(WIDE_MONEY)} for _ in range(draw(st.integers(0, 3)))
+        ],
+        "honours": honour_items,
+        "detentions": [{"date": draw(WIDE_DATES)} for _ in range(draw(st.integers(0, 3)))],
+    }
+    if draw(st.booleans()):
+        doc["policy_version"] = "bj-points-2018" if year <= 2019 else "bj-points-2020"
+    if draw(st.booleans()):
+        doc["application_id"] = draw(st.text(max_size=64))
+    return doc
+
+
+def _si_text(t: str, a: str, b: str, back_paid: bool, district: str) -> dict[str, Any]:
+    return {"insurance": t, "from": a, "to": b, "back_paid": back_paid, "district": district}
+
+
 # --------------------------------------------------------------------------- tests
 
 
 @SETTINGS
 @given(facts_documents())
 def test_project_scorer_agrees_with_reference(doc: dict[str, Any]) -> None:
+    assert_agree(doc)
+
+
+@settings(SETTINGS, max_examples=max(MAX_EXAMPLES // 3, 50))
+@given(project_facts_documents())
+def test_project_scorer_agrees_with_reference_on_the_unit_test_generator(doc: dict[str, Any]) -> None:
+    """The same check on the broader, less targeted generator of the project's own unit tests."""
+    assert_agree(doc)
+
+
+@settings(SETTINGS, max_examples=max(MAX_EXAMPLES // 3, 50))
+@given(wide_documents())
+def test_project_scorer_agrees_with_reference_anywhere_in_the_schema(doc: dict[str, Any]) -> None:
     assert_agree(doc)
