@@ -8,6 +8,7 @@ import base64
 import os
 import secrets
 import signal
+import string
 import subprocess
 import sys
 import time
@@ -47,11 +48,20 @@ def _keys(var: Path) -> tuple[str, str, str]:
     return priv.read_text(), pub.read_text(), data.read_text().strip()
 
 
+def generate_password(length: int = 16) -> str:
+    """A random password the account rules accept: letters and digits, at least one of each."""
+    alphabet = string.ascii_letters + string.digits
+    while True:
+        password = "".join(secrets.choice(alphabet) for _ in range(length))
+        if any(c.isdigit() for c in password) and any(c.isalpha() for c in password):
+            return password
+
+
 def _bootstrap_admin(var: Path, intake_db_url: str, data_key: str) -> str:
     """The first operations administrator (``root``), created once; its password is kept in var/keys."""
     pw_file = var / "keys" / "admin-password"
     if not pw_file.exists():
-        pw_file.write_text(secrets.token_urlsafe(12))
+        pw_file.write_text(generate_password())
         pw_file.chmod(0o600)
     password = pw_file.read_text().strip()
     env = {

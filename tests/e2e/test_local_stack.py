@@ -65,8 +65,8 @@ def test_make_run_brings_all_five_services_ready_within_60_seconds_and_ctrl_c_st
         assert proc.stdout is not None
         for line in proc.stdout:
             lines.append(line)
-            if "all five services ready" in line or "Traceback" in line:
-                break
+            if "all five services ready" in line:
+                break  # otherwise the stack exits by itself (ready timeout or error): read it all
         elapsed = time.monotonic() - started
         assert any("all five services ready" in ln for ln in lines), "".join(lines)
         assert elapsed < 60
