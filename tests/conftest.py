@@ -7,10 +7,18 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from tests.support.infra import Infra
 
 os.environ.setdefault("PYTHONWARNINGS", "ignore::UserWarning")
+
+# Property tests judge results, not speed: no per-example deadline (a loaded CI machine must not turn a
+# slow example into a failure), and no "too slow" health check. Tests may still set their own settings.
+settings.register_profile(
+    "project", deadline=None, suppress_health_check=[HealthCheck.too_slow], print_blob=True
+)
+settings.load_profile("project")
 
 
 @pytest.fixture(scope="session")
