@@ -8,9 +8,9 @@ import logging
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
+import httpx
 import pytest
 from fastapi import APIRouter, FastAPI
-from fastapi.testclient import TestClient
 
 from shared.api.auth import ISSUER, Authorizer, Role, generate_keypair, issue_token, roles, verify_token
 from shared.api.errors import ApiError, install_error_handlers
@@ -128,19 +128,23 @@ def _app(priv_pub: tuple[str, str]) -> FastAPI:
     return app
 
 
-def test_permission_table_enforced_401_403_and_unlisted_routes_closed() -> None:
+def _client(app: FastAPI) -> httpx.AsyncClient:
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t")
+
+
+async def test_permission_table_enforced_401_403_and_unlisted_routes_closed() -> None:
     keys = generate_keypair()
-    client = TestClient(_app(keys))
-    assert client.get("/open").status_code == 200
-    r = client.get("/staff")
-    assert r.status_code == 401 and r.json()["error"]["code"] == "unauthenticated"
-    tok = issue_token(keys[0], subject="a", roles=["applicant"], now=T0)
-    r = client.get("/staff", headers={"Authorization": f"Bearer {tok}"})
-    assert r.status_code == 403 and "bureau_staff" in r.json()["error"]["message"]
-    tok = issue_token(keys[0], subject="s", roles=["bureau_staff"], now=T0)
-    assert client.get("/staff", headers={"Authorization": f"Bearer {tok}"}).status_code == 200
-    assert client.get("/unlisted", headers={"Authorization": f"Bearer {tok}"}).status_code == 403
-    assert client.get("/staff", headers={"Authorization": "Basic abc"}).status_code == 401
+    async with _client(_app(keys)) as client:
+        assert (await client.get("/open")).status_code == 200
+        r = await client.get("/staff")
+        assert r.status_code == 401 and r.json()["error"]["code"] == "unauthenticated"
+        tok = issue_token(keys[0], subject="a", roles=["applicant"], now=T0)
+        r = await client.get("/staff", headers={"Authorization": f"Bearer {tok}"})
+        assert r.status_code == 403 and "bureau_staff" in r.json()["error"]["message"]
+        tok = issue_token(keys[0], subject="s", roles=["bureau_staff"], now=T0)
+        assert (await client.get("/staff", headers={"Authorization": f"Bearer {tok}"})).status_code == 200
+        assert (await client.get("/unlisted", headers={"Authorization": f"Bearer {tok}"})).status_code == 403
+        assert (await client.get("/staff", headers={"Authorization": "Basic abc"})).status_code == 401
 
 
 def test_sealed_values_open_only_with_their_key_and_context() -> None:
@@ -169,7 +173,7 @@ def test_sealed_values_open_only_with_their_key_and_context() -> None:
         Sealer(base64.b64encode(b"short").decode())
 
 
-def test_department_api_keys_are_scoped_principals() -> None:
+async def test_department_api_keys_are_scoped_principals() -> None:
     from fastapi import Depends
 
     from shared.api.auth import Principal, api_key_digest
@@ -186,9 +190,9 @@ def test_department_api_keys_are_scoped_principals() -> None:
     app = FastAPI()
     install_error_handlers(app)
     app.include_router(r)
-    client = TestClient(app)
-    assert client.get("/push", headers={"X-API-Key": "k-tax-123"}).status_code == 200
-    bad = client.get("/push", headers={"X-API-Key": "nope"})
+    async with _client(app) as client:
+        assert (await client.get("/push", headers={"X-API-Key": "k-tax-123"})).status_code == 200
+        bad = await client.get("/push", headers={"X-API-Key": "nope"})
     assert bad.status_code == 401 and bad.json()["error"]["code"] == "invalid_api_key"
 
 
