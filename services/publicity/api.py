@@ -9,8 +9,9 @@ Rate limit of the public objection endpoint: a token bucket per client IP kept *
 (``rate_buckets``, one row per client, keyed by a digest of the IP, locked for the update). Chosen over an
 in-process bucket because the API runs as several processes behind a load balancer and restarts: a bucket
 in one process's memory would multiply the allowance by the number of processes and reset on every
-deploy. A refused request answers 429 with ``Retry-After``. The client IP is the socket peer, or the first
-``X-Forwarded-For`` entry when ``PUBLICITY_TRUST_FORWARDED_FOR`` is set (only behind a trusted proxy).
+deploy. A refused request answers 429 with ``Retry-After``. The client IP is the socket peer, or, behind the
+proxies listed in ``PUBLICITY_TRUSTED_PROXIES``, the ``X-Forwarded-For`` entry they added
+(``shared.api.clients.client_address``).
 """
 
 from __future__ import annotations

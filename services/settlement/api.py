@@ -161,6 +161,11 @@ def _reading_scope(p: Principal) -> DistrictScope | None:
     return None
 
 
+def _refused(e: SettlementError) -> ApiError:
+    """A use case's refusal as the API's error."""
+    return ApiError(e.status, e.code, e.message, e.details)
+
+
 async def _in_tx(request: Request, fn: Callable[[Tx], Awaitable[T]]) -> T:
     """Run a use case in one transaction; its refusals become API errors (nothing is committed then)."""
     ctx = get_context(request)
@@ -173,7 +178,7 @@ async def _in_tx(request: Request, fn: Callable[[Tx], Awaitable[T]]) -> T:
             )
             return await fn(tx)
     except SettlementError as e:
-        raise ApiError(e.status, e.code, e.message, e.details) from None
+        raise _refused(e) from None
     except IllegalTransition as e:
         raise ApiError(409, "wrong_state", str(e)) from None
     except DataKeyMissing as e:
@@ -329,7 +334,7 @@ async def materials_checklist(request: Request, body: ChecklistIn) -> ChecklistO
         items = handlers.checklist(req)
         check_provided(provided, len(req.children))
     except SettlementError as e:
-        raise ApiError(e.status, e.code, e.message, e.details) from None
+        raise _refused(e) from None
     except MaterialsError as e:
         raise ApiError(
             422, e.code, e.message, [{"field": e.field, "code": e.code, "message": e.message}]
@@ -371,7 +376,7 @@ async def list_qualifications(
     try:
         district = scope.require() if scope is not None else None
     except SettlementError as e:
-        raise ApiError(e.status, e.code, e.message, e.details) from None
+        raise _refused(e) from None
     async with ctx.session_factory() as s:
         repo = SettlementRepository(s)
         page = await repo.list_qualifications(
@@ -409,7 +414,7 @@ async def get_qualification(request: Request, application_id: ApplicationIdPath)
         try:
             handlers.may_read(scope, qual)
         except SettlementError as e:
-            raise ApiError(e.status, e.code, e.message, e.details) from None
+            raise _refused(e) from None
         return await _qualification_out(repo, qual)
 
 
