@@ -1,12 +1,8 @@
-"""Database helpers: engine and session factories (built at start-up), naming convention,
-the messaging tables every service has, and the unit of work.
+"""Database helpers: engine and session factories (built at start-up), naming convention, and
+the messaging tables every service has. The unit of work is ``shared.usecase.Tx``.
 """
 
 from __future__ import annotations
-
-from collections.abc import Callable
-from types import TracebackType
-from typing import Any, Self
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB, UUID
@@ -94,39 +90,3 @@ def create_engine(settings: ServiceSettings) -> AsyncEngine:
 
 def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
-
-
-class UnitOfWork:
-    """One database transaction: the state change and the events it emits commit together.
-
-    ``async with uow_factory() as uow: ...; await uow.commit()``. Leaving the block without
-    commit rolls back, events included.
-    """
-
-    def __init__(self, session_factory: async_sessionmaker[AsyncSession], **extras: Any) -> None:
-        self._session_factory = session_factory
-        self._extras = extras
-        self.session: AsyncSession
-
-    async def __aenter__(self) -> Self:
-        self.session = self._session_factory()
-        await self.session.begin()
-        return self
-
-    async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        try:
-            if self.session.in_transaction():
-                await self.session.rollback()
-        finally:
-            await self.session.close()
-
-    async def commit(self) -> None:
-        await self.session.commit()
-
-    async def rollback(self) -> None:
-        await self.session.rollback()
-
-
-UowFactory = Callable[[], UnitOfWork]

@@ -10,13 +10,15 @@ import asyncio
 import contextlib
 import logging
 import signal
+import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Generic, TypeVar, overload
 
 import sqlalchemy as sa
+from aiokafka import AIOKafkaProducer
 from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from fastapi import Path as FastAPIPath
 from fastapi.responses import JSONResponse
@@ -26,38 +28,136 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from shared.api.auth import Authorizer, PermissionTable, Principal, Role, roles
 from shared.api.errors import ERROR_RESPONSES, ApiError, install_error_handlers
 from shared.clock import Clock, SharedOffsetClock, build_clock
-from shared.db import UnitOfWork, create_engine, create_session_factory
-from shared.logging import configure_logging, correlation
-from shared.messaging.inbox import InboxConsumer, dead_letters_t, replay_dead_letter
+from shared.db import create_engine, create_session_factory
+from shared.events.envelope import Envelope
+from shared.events.registry import EventData
+from shared.logging import configure_logging, correlation, correlation_id_var
+from shared.messaging.inbox import Delivery, Handler, InboxConsumer, dead_letters_t, replay_dead_letter
 from shared.messaging.kafka import broker_reachable, ensure_topics, make_producer
 from shared.messaging.outbox import Outbox, OutboxRelay
 from shared.settings import ServiceSettings
+from shared.usecase import SYSTEM, Tx
 
 log = logging.getLogger(__name__)
 
 
-@dataclass
-class ServiceContext:
-    """Everything a service's handlers need, built once at start-up and passed in."""
+S = TypeVar("S", bound=ServiceSettings)
+RtT = TypeVar("RtT")
+RepoT = TypeVar("RepoT")
+C = TypeVar("C")
+T = TypeVar("T")
 
-    settings: ServiceSettings
+
+@dataclass
+class ServiceContext(Generic[S, RtT, RepoT]):
+    """Everything a service's use cases need, built once at start-up and passed in.
+
+    Generic over the service's settings, its runtime (what it needs beside the database: sealers,
+    renderers, adapters; built from settings without I/O) and its repository (built on a session).
+    Each service names its own alias, e.g. ``Ctx = ServiceContext[Settings, Runtime, Repository]``.
+    """
+
+    settings: S
     clock: Clock
     engine: AsyncEngine
     session_factory: async_sessionmaker[AsyncSession]
     outbox: Outbox
-    extras: dict[str, Any] = field(default_factory=dict)
+    runtime: RtT
+    repository: Callable[[AsyncSession], RepoT]
 
-    def uow(self) -> UnitOfWork:
-        return UnitOfWork(self.session_factory)
+    @contextlib.asynccontextmanager
+    async def transaction(
+        self, *, actor: str = SYSTEM, correlation_id: str | None = None
+    ) -> AsyncIterator[Tx[RepoT, RtT]]:
+        """One transaction as a :class:`~shared.usecase.Tx`; commits when the block ends without error."""
+        cid = correlation_id or correlation_id_var.get() or str(uuid.uuid4())
+        async with self.session_factory() as session, session.begin():
+
+            async def emit(data: EventData, subject: str) -> Envelope:
+                return await self.outbox.emit(session, data, subject=subject, correlation_id=cid)
+
+            yield Tx(session, self.repository(session), self.runtime, self.clock.now(), actor, cid, emit)
+
+    async def run(
+        self,
+        handler: Callable[[Tx[RepoT, RtT], C], Awaitable[T]],
+        command: C,
+        *,
+        actor: str,
+        correlation_id: str | None = None,
+    ) -> T:
+        """Run one use case in its own transaction (an endpoint's only call)."""
+        async with self.transaction(actor=actor, correlation_id=correlation_id) as tx:
+            return await handler(tx, command)
+
+    def tx_for(self, d: Delivery, *, actor: str = SYSTEM) -> Tx[RepoT, RtT]:
+        """The use-case view of a Kafka delivery: its inbox transaction, its time, its causation."""
+
+        async def emit(data: EventData, subject: str) -> Envelope:
+            return await d.emit(data, subject=subject)
+
+        return Tx(
+            d.session,
+            self.repository(d.session),
+            self.runtime,
+            self.clock.now(),
+            actor,
+            d.envelope.correlation_id,
+            emit,
+        )
+
+    def consumer(self, name: str, topics: Sequence[str], handlers: dict[str, Handler]) -> InboxConsumer:
+        """An idempotent consumer of this service (``name`` is ``<service>.<purpose>``)."""
+        return InboxConsumer(
+            name=name,
+            settings=self.settings,
+            session_factory=self.session_factory,
+            outbox=self.outbox,
+            clock=self.clock,
+            topics=topics,
+            handlers=handlers,
+        )
 
     async def close(self) -> None:
         await self.engine.dispose()
 
 
-def build_context(settings: ServiceSettings, clock: Clock | None = None) -> ServiceContext:
+#: A context whose runtime and repository the caller does not use (shared operations, tests).
+AnyContext = ServiceContext[Any, Any, Any]
+
+
+def _no_repository(session: AsyncSession) -> None:
+    return None
+
+
+@overload
+def build_context(settings: S, clock: Clock | None = None) -> ServiceContext[S, None, None]: ...
+
+
+@overload
+def build_context(
+    settings: S, clock: Clock | None, runtime: RtT, repository: Callable[[AsyncSession], RepoT]
+) -> ServiceContext[S, RtT, RepoT]: ...
+
+
+def build_context(
+    settings: Any,
+    clock: Clock | None = None,
+    runtime: Any = None,
+    repository: Callable[[AsyncSession], Any] = _no_repository,
+) -> ServiceContext[Any, Any, Any]:
+    """Build a context; nothing connects until first used."""
     clock = clock or build_clock(settings.clock, settings.clock_file)
     engine = create_engine(settings)
-    return ServiceContext(settings, clock, engine, create_session_factory(engine), Outbox(settings, clock))
+    return ServiceContext(
+        settings,
+        clock,
+        engine,
+        create_session_factory(engine),
+        Outbox(settings, clock),
+        runtime,
+        repository,
+    )
 
 
 # ---- operations endpoints shared by all services ---------------------------------------------
@@ -112,7 +212,7 @@ class ClockAdvance(BaseModel):
     seconds: int = Field(default=0, ge=0, le=10_000_000, strict=True)
 
 
-def ops_router(get_ctx: Callable[[Request], ServiceContext], authorize: Any) -> APIRouter:
+def ops_router(get_ctx: Callable[[Request], AnyContext], authorize: Any) -> APIRouter:
     r = APIRouter(tags=["operations 运维"])
     auth = Depends(authorize)
 
@@ -216,13 +316,18 @@ def create_service_app(
     routers: Sequence[APIRouter],
     permissions: PermissionTable,
     clock: Clock | None = None,
-    on_startup: Callable[[ServiceContext], Awaitable[None]] | None = None,
+    context: Callable[[Any, Clock], AnyContext] | None = None,
+    on_startup: Callable[[AnyContext], Awaitable[None]] | None = None,
     version: str = "1.0.0",
     api_keys: Mapping[str, Principal] | None = None,
-    lifespan_extra: Callable[[FastAPI, ServiceContext], contextlib.AbstractAsyncContextManager[None]]
+    lifespan_extra: Callable[[FastAPI, AnyContext], contextlib.AbstractAsyncContextManager[None]]
     | None = None,
 ) -> FastAPI:
-    """Build a service's FastAPI app. Nothing connects until the lifespan starts."""
+    """Build a service's FastAPI app. Nothing connects until the lifespan starts.
+
+    ``context(settings, clock)`` builds the service's typed context (its runtime and repository); the
+    lifespan puts it at ``app.state.ctx`` (tests may set it themselves).
+    """
     table = {**OPS_PERMISSIONS, **permissions}
     clock = clock or build_clock(settings.clock, settings.clock_file)
     authorize = Authorizer(
@@ -234,7 +339,7 @@ def create_service_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        ctx = build_context(settings, clock)
+        ctx = context(settings, clock) if context is not None else build_context(settings, clock)
         app.state.ctx = ctx
         if on_startup:
             await on_startup(ctx)
@@ -257,27 +362,22 @@ def create_service_app(
     @app.middleware("http")
     async def correlation_mw(request: Request, call_next: Any) -> Any:
         cid = request.headers.get("x-correlation-id") or request.headers.get("x-request-id")
-        import uuid
-
         cid = (cid or str(uuid.uuid4()))[:100]
         with correlation(cid):
             response = await call_next(request)
         response.headers["x-correlation-id"] = cid
         return response
 
-    def get_ctx(request: Request) -> ServiceContext:
-        ctx: ServiceContext = request.app.state.ctx
-        return ctx
-
-    app.include_router(ops_router(get_ctx, authorize))
+    app.include_router(ops_router(get_context, authorize))
     for router in routers:
         app.include_router(router, dependencies=[Depends(authorize)])
     return app
 
 
-def get_context(request: Request) -> ServiceContext:
-    """FastAPI dependency: the service context built by the lifespan."""
-    ctx: ServiceContext = request.app.state.ctx
+def get_context(request: Request) -> AnyContext:
+    """FastAPI dependency: the service context built by the lifespan (services type it with their alias:
+    ``ctx: Ctx = get_context(request)``)."""
+    ctx: AnyContext = request.app.state.ctx
     return ctx
 
 
@@ -293,17 +393,18 @@ def principal_of(request: Request) -> Principal:
 class Worker:
     """A service's background process: the outbox relay, its consumers and scheduled jobs."""
 
-    ctx: ServiceContext
+    ctx: AnyContext
     consumers: list[InboxConsumer]
     jobs: list[Callable[[], Coroutine[Any, Any, None]]] = field(default_factory=list)
     relay: OutboxRelay | None = None
+    producer: AIOKafkaProducer | None = None
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
     async def start(self) -> None:
         await ensure_topics(self.ctx.settings)
         producer = make_producer(self.ctx.settings, client_id=f"{self.ctx.settings.service_name}-relay")
         await producer.start()
-        self.ctx.extras["producer"] = producer
+        self.producer = producer
         self.relay = OutboxRelay(self.ctx.settings, self.ctx.session_factory, producer, self.ctx.clock)
         self._tasks.append(asyncio.create_task(self.relay.run(), name="outbox-relay"))
         for c in self.consumers:
@@ -320,7 +421,7 @@ class Worker:
             t.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         self._tasks.clear()
-        producer = self.ctx.extras.pop("producer", None)
+        producer, self.producer = self.producer, None
         if producer is not None:
             await producer.stop()
 
@@ -340,6 +441,30 @@ class Worker:
             waiter.cancel()
             await self.stop()
             await self.ctx.close()
+
+
+def periodic(
+    name: str, interval_s: float, once: Callable[[], Awaitable[object]]
+) -> Callable[[], Coroutine[Any, Any, None]]:
+    """A worker job that runs ``once`` every ``interval_s`` seconds, for ever.
+
+    A pass that fails (the database is down for a moment) is logged and tried again next time; the job
+    reads what is due from the database, so nothing is lost between passes or across restarts.
+    """
+
+    async def job() -> None:
+        while True:
+            try:
+                with correlation(f"job-{name}-{uuid.uuid4().hex[:8]}"):
+                    await once()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("job %s failed; retrying in %.1f s", name, interval_s)
+            await asyncio.sleep(interval_s)
+
+    job.__name__ = name
+    return job
 
 
 # ---- migrations -----------------------------------------------------------------------------

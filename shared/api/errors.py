@@ -1,4 +1,24 @@
-"""One error shape for every API: ``{"error": {"code", "message", "details"}}``.
+"""The one error family of the five services, and its one translation to HTTP.
+
+Use cases raise these; endpoints let them through; ``install_error_handlers`` answers
+``{"error": {"code", "message", "details", "correlation_id"}}`` with the family's status. Every error
+has a stable machine-readable ``code`` (snake_case, part of the API contract) and a ``message`` for
+people. Pick the class by what went wrong, not by the status you want:
+
+=================  ======  =========================================================================
+class              status  when
+=================  ======  =========================================================================
+``NotFound``       404     the thing named does not exist (or the caller may not know it exists)
+``Conflict``       409     the request is well formed but the state does not allow it now
+``Forbidden``      403     the caller is known but may not do this to this object
+``Invalid``        422     the request breaks a business rule about its content
+``Unavailable``    503     a dependency or a configuration is missing; trying again later may work
+=================  ======  =========================================================================
+
+``ApiError(status, code, message)`` itself remains for the rare statuses the family does not name
+(401, 413, 415, 429). In a Kafka consumer, an error of this family is a refusal of the event and is
+*permanent* (dead-lettered at once with its code), except ``Unavailable``, which is *transient* and
+retried like any infrastructure error (``ApiError.transient``).
 
 Validation errors answer 422 with one detail per offending field; unexpected errors answer
 500 with a generic message and the correlation id (the traceback goes to the log only).
@@ -38,7 +58,10 @@ class ErrorResponse(BaseModel):
 
 
 class ApiError(Exception):
-    """Raise from an endpoint or handler to answer with this status and error code."""
+    """The base of the family: a refusal with an HTTP status, a stable code and a message for people."""
+
+    #: True when trying again later may succeed (a consumer retries instead of dead-lettering).
+    transient: bool = False
 
     def __init__(
         self,
@@ -54,6 +77,50 @@ class ApiError(Exception):
         self.message = message
         self.details = details or []
         self.headers = headers
+
+
+class _Fixed(ApiError):
+    status_code: int = 500
+
+    def __init__(
+        self,
+        code: str,
+        message: str,
+        details: list[dict[str, Any]] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(self.status_code, code, message, details, headers)
+
+
+class NotFound(_Fixed):
+    """404: the thing named does not exist, or the caller may not learn that it does."""
+
+    status_code = 404
+
+
+class Conflict(_Fixed):
+    """409: well formed, but the current state does not allow it (wrong phase, already decided …)."""
+
+    status_code = 409
+
+
+class Forbidden(_Fixed):
+    """403: the caller may not do this to this object (object-level permission)."""
+
+    status_code = 403
+
+
+class Invalid(_Fixed):
+    """422: the content breaks a business rule (beyond what the request schema checks)."""
+
+    status_code = 422
+
+
+class Unavailable(_Fixed):
+    """503: a dependency or a configuration is missing; the same request may succeed later."""
+
+    status_code = 503
+    transient = True
 
 
 def error_json(

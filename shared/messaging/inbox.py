@@ -29,6 +29,7 @@ from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from shared.api.errors import ApiError, Invalid
 from shared.clock import Clock
 from shared.events.envelope import Envelope
 from shared.events.registry import (
@@ -77,12 +78,12 @@ dead_letters_t = sa.table(
 )
 
 
-class PermanentError(Exception):
-    """Raised by a handler for an event that can never succeed: dead-lettered without retries."""
+class PermanentError(Invalid):
+    """An event that can never succeed: dead-lettered without retries.
 
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
+    Any error of the family in ``shared.api.errors`` raised by a handler is treated the same way (its
+    code becomes the dead letter's reason), except a transient one (``Unavailable``), which is retried.
+    """
 
 
 @dataclass
@@ -202,9 +203,19 @@ class InboxConsumer:
                 attempt += 1
                 try:
                     applied = await self._apply(record, env, data)
-                except PermanentError as e:
-                    await self._dead_letter(record, e.code, str(e), attempt, str(env.id), env.type)
-                    return "dead_lettered"
+                except ApiError as e:
+                    if not e.transient:
+                        await self._dead_letter(record, e.code, str(e), attempt, str(env.id), env.type)
+                        return "dead_lettered"
+                    if attempt >= self.settings.consumer_max_attempts:
+                        await self._dead_letter(record, e.code, str(e), attempt, str(env.id), env.type)
+                        return "dead_lettered"
+                    log.warning(
+                        "%s: %s %s unavailable (attempt %d): %s", self.name, env.type, env.id, attempt, e
+                    )
+                    await asyncio.sleep(delay * (0.5 + random.random()))
+                    delay = min(delay * 2, self.settings.consumer_backoff_max_s)
+                    continue
                 except asyncio.CancelledError:
                     raise
                 except Exception as e:

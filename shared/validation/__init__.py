@@ -1,9 +1,9 @@
 """Validation of identifiers (resident ID numbers, unified social credit codes, mobile numbers) and
 masking of personal data for display and logs; the districts of Beijing. Pure functions; see
-``shared.validation.identifiers`` and ``shared.validation.districts``.
+``shared.validation.identifiers`` and ``shared.policy.districts``.
 """
 
-from shared.validation.districts import (
+from shared.policy.districts import (
     BEIJING_DISTRICTS,
     BeijingDistrictCode,
     district_label,

@@ -5,34 +5,14 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints
 
+from shared.policy.indicators import INDICATOR_CODES, IndicatorCode
+
 ApplicationId = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
 RoundId = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
 Program = Literal["points", "graduates"]
 Points = Annotated[Decimal, Field(max_digits=7, decimal_places=2)]
 YearMonth = Annotated[str, StringConstraints(pattern=r"^(19|20|21)[0-9]{2}-(0[1-9]|1[0-2])$")]
-INDICATORS = (
-    "employment",
-    "housing",
-    "education",
-    "education_deduction",
-    "job_residence",
-    "innovation",
-    "tax",
-    "tax_violation",
-    "age",
-    "honours",
-    "law_abiding",
-)
-IndicatorCode = Literal[
-    "employment",
-    "housing",
-    "education",
-    "education_deduction",
-    "job_residence",
-    "innovation",
-    "tax",
-    "tax_violation",
-    "age",
-    "honours",
-    "law_abiding",
-]
+#: The eleven indicators (owned by ``shared.policy.indicators``; re-exported for event contracts).
+INDICATORS = INDICATOR_CODES
+
+__all__ = ["INDICATORS", "ApplicationId", "IndicatorCode", "Points", "Program", "RoundId", "YearMonth"]

@@ -9,6 +9,7 @@ from pydantic import Field
 
 from shared.events.contracts.common import ApplicationId, Program, RoundId, YearMonth
 from shared.events.registry import REGISTRY, EventData
+from shared.facts.points import PointsFacts
 
 ALL = ("intake", "review", "scoring", "publicity", "settlement")
 
@@ -42,12 +43,25 @@ class EncryptedValue(EventData):
     ciphertext: str = Field(description="base64")
 
 
-@REGISTRY.register(
-    "application.submitted", 1, producer="intake", consumers=("review", "publicity", "settlement", "intake")
-)
-class ApplicationSubmittedV1(EventData):
-    """Emitted when an applicant's declaration is submitted (each resubmission is a new revision)."""
+def _submitted_v1_to_v2(data: dict[str, Any]) -> dict[str, Any]:
+    """v2 only narrows ``declared_facts`` to the points-facts model: the document is the same."""
+    return data
 
+
+SUBMITTED_CONSUMERS = ("review", "publicity", "settlement", "intake")
+_DIGEST_DESCRIPTION = (
+    "Keyed HMAC-SHA256 of the ID number (platform data key, context 'id_number'; "
+    "shared.crypto.Sealer.digest), for equality lookups such as one application per person per round "
+    "or bad-conduct records. The number cannot be recovered from it."
+)
+_APPLICANT_DESCRIPTION = (
+    "The applicant's account id at intake (the `sub` of their access token), so that other "
+    "services can let the applicant act on and see their own application (rechecks and appeals, "
+    "settlement letters). Absent in events emitted before it was added."
+)
+
+
+class _Submission(EventData):
     application_id: ApplicationId
     revision: int = Field(ge=1)
     round_id: RoundId
@@ -57,21 +71,43 @@ class ApplicationSubmittedV1(EventData):
     employer_name: str = Field(max_length=200)
     employer_credit_code: str = Field(max_length=18)
     id_number: EncryptedValue = Field(description="The 18-digit ID number, encrypted; never in clear.")
+
+
+@REGISTRY.register(
+    "application.submitted",
+    1,
+    producer="intake",
+    consumers=SUBMITTED_CONSUMERS,
+    upcast_to_next=_submitted_v1_to_v2,
+)
+class ApplicationSubmittedV1(_Submission):
+    """Emitted when an applicant's declaration is submitted (each resubmission is a new revision)."""
+
     declared_facts: dict[str, Any] = Field(
         description="What the applicant declared, in the shape of contracts/points-facts.schema.json."
     )
     id_number_digest: str | None = Field(
-        default=None,
-        pattern=r"^[0-9a-f]{64}$",
-        description="Keyed HMAC-SHA256 of the ID number (platform data key, context 'id_number'; "
-        "shared.crypto.Sealer.digest), for equality lookups such as one application per person per round "
-        "or bad-conduct records. The number cannot be recovered from it.",
+        default=None, pattern=r"^[0-9a-f]{64}$", description=_DIGEST_DESCRIPTION
     )
     applicant_id: str | None = Field(
-        default=None,
-        min_length=1,
-        max_length=64,
-        description="The applicant's account id at intake (the `sub` of their access token), so that other "
-        "services can let the applicant act on and see their own application (rechecks and appeals, "
-        "settlement letters). Absent in events emitted before it was added.",
+        default=None, min_length=1, max_length=64, description=_APPLICANT_DESCRIPTION
+    )
+
+
+@REGISTRY.register("application.submitted", 2, producer="intake", consumers=SUBMITTED_CONSUMERS)
+class ApplicationSubmittedV2(_Submission):
+    """Emitted when an applicant's declaration is submitted (each resubmission is a new revision).
+
+    v2: ``declared_facts`` is the points-facts contract (``shared.facts.points.PointsFacts``); a v1
+    event is upcast unchanged and validated against it.
+    """
+
+    declared_facts: PointsFacts = Field(
+        description="What the applicant declared: a contracts/points-facts.schema.json document."
+    )
+    id_number_digest: str | None = Field(
+        default=None, pattern=r"^[0-9a-f]{64}$", description=_DIGEST_DESCRIPTION
+    )
+    applicant_id: str | None = Field(
+        default=None, min_length=1, max_length=64, description=_APPLICANT_DESCRIPTION
     )

@@ -9,6 +9,7 @@ from pydantic import Field
 
 from shared.events.contracts.common import ApplicationId, Program, RoundId
 from shared.events.registry import REGISTRY, EventData
+from shared.facts.points import PointsFacts
 
 VerificationStatus = Literal[
     "confirmed", "corrected", "not_found", "needs_onsite_review", "pending_department"
@@ -26,17 +27,52 @@ class IndicatorVerification(EventData):
     note: str | None = Field(default=None, max_length=500)
 
 
-@REGISTRY.register("verification.completed", 1, producer="review", consumers=("scoring", "intake"))
-class VerificationCompletedV1(EventData):
-    """Emitted when every indicator of a declaration is settled; carries the verified facts."""
+def _verification_v1_to_v2(data: dict[str, Any]) -> dict[str, Any]:
+    """v2 only narrows ``facts`` to the points-facts model: the document is the same."""
+    return data
 
+
+class _Verification(EventData):
     application_id: ApplicationId
     revision: int = Field(ge=1, description="Revision of the verified facts (a recheck makes a new one).")
     round_id: RoundId
     program: Program
+
+
+@REGISTRY.register(
+    "verification.completed",
+    1,
+    producer="review",
+    consumers=("scoring", "intake"),
+    upcast_to_next=_verification_v1_to_v2,
+)
+class VerificationCompletedV1(_Verification):
+    """Emitted when every indicator of a declaration is settled; carries the verified facts."""
+
     facts: dict[str, Any] = Field(
         description="Verified facts; for points exactly contracts/points-facts.schema.json."
     )
+    statuses: list[IndicatorVerification]
+    declaration_revision: int | None = Field(
+        default=None, ge=1, description="The application.submitted revision these facts verify."
+    )
+    trigger: VerificationTrigger | None = Field(
+        default=None,
+        description="What produced this revision: the verification itself, an on-site decision, a "
+        "recheck (复查), an appeal (申诉) or a partner department's answer or correction.",
+    )
+    verified_at: datetime | None = Field(default=None, description="When the review service settled it.")
+
+
+@REGISTRY.register("verification.completed", 2, producer="review", consumers=("scoring", "intake"))
+class VerificationCompletedV2(_Verification):
+    """Emitted when every indicator of a declaration is settled; carries the verified facts.
+
+    v2: ``facts`` is the points-facts contract (``shared.facts.points.PointsFacts``); a v1 event is
+    upcast unchanged and validated against it.
+    """
+
+    facts: PointsFacts = Field(description="Verified facts: a contracts/points-facts.schema.json document.")
     statuses: list[IndicatorVerification]
     declaration_revision: int | None = Field(
         default=None, ge=1, description="The application.submitted revision these facts verify."

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from types import MappingProxyType
-from typing import Final, Literal
+from typing import Final, Literal, get_args
 
 #: A Beijing district by its code (the Literal matches ``BEIJING_DISTRICTS``' keys, in the same order).
 BeijingDistrictCode = Literal[
@@ -50,3 +50,14 @@ def district_label(code: str) -> str:
     """A district for messages: ``海淀区 (110108)``; a code that is not a Beijing district says so."""
     name = district_name(code)
     return f"{name} ({code})" if name else f"unknown district ({code})"
+
+
+#: A place a points record (insurance, housing) names: a district, the Beijing Economic-Technological
+#: Development Area (``BDA``, 经济技术开发区) or the city-level office (``city``); the ``district`` enum of
+#: ``contracts/points-facts.schema.json``.
+FactDistrict = Literal[
+    "110101", "110102", "110105", "110106", "110107", "110108", "110109", "110111",
+    "110112", "110113", "110114", "110115", "110116", "110117", "110118", "110119", "BDA", "city",
+]  # fmt: skip
+FACT_DISTRICTS: Final[tuple[str, ...]] = get_args(FactDistrict)
+assert FACT_DISTRICTS[:16] == tuple(BEIJING_DISTRICTS) == get_args(BeijingDistrictCode)

@@ -1,0 +1,1 @@
+"""Facts contracts shared by the services (the pydantic form of ``../shared/contracts``)."""
