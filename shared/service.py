@@ -13,7 +13,7 @@ import signal
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any, Generic, TypeVar, overload
 
@@ -26,7 +26,9 @@ from pydantic import BaseModel, Field
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from shared.api.auth import Authorizer, PermissionTable, Principal, Role, roles
-from shared.api.errors import ERROR_RESPONSES, ApiError, install_error_handlers
+from shared.api.errors import ERROR_RESPONSES, ApiError, Conflict, Invalid, NotFound, install_error_handlers
+from shared.calendar import CalendarDataError, CalendarYearUnknown, default_calendar
+from shared.calendar.data import operator_file, write_operator_year
 from shared.clock import Clock, SharedOffsetClock, build_clock
 from shared.db import create_engine, create_session_factory
 from shared.events.envelope import Envelope
@@ -172,6 +174,8 @@ OPS_PERMISSIONS: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/v1/ops/dead-letters/{dead_letter_id}/replay"): roles(Role.OPERATIONS_ADMIN),
     ("GET", "/v1/ops/clock"): roles(Role.PUBLIC),
     ("POST", "/v1/ops/clock/advance"): roles(Role.OPERATIONS_ADMIN),
+    ("GET", "/v1/ops/calendar"): roles(Role.OPERATIONS_ADMIN, Role.BUREAU_STAFF),
+    ("PUT", "/v1/ops/calendar/years/{year}"): roles(Role.OPERATIONS_ADMIN),
 }
 
 
@@ -204,6 +208,45 @@ class DeadLetterPage(BaseModel):
 class ClockOut(BaseModel):
     now: datetime
     mode: str
+
+
+class CalendarYearOut(BaseModel):
+    year: int
+    source: str
+    holidays: list[date]
+    make_up_working_days: list[date]
+
+
+class CalendarOut(BaseModel):
+    data_version: str = Field(examples=["chinesecalendar-1.11.0+overrides-3f1c2a9b"])
+    years: list[int]
+    operator_file: str | None = Field(
+        description="Where loaded years are written (HUKOU_CALENDAR_OVERRIDES)."
+    )
+    schedule: CalendarYearOut | None = None
+
+
+class CalendarYearIn(BaseModel):
+    """An official year's schedule, copied from the State Council notice (国务院办公厅关于<year>年部分节假日安排的通知)."""
+
+    model_config = {
+        "extra": "forbid",
+        "json_schema_extra": {
+            "examples": [
+                {
+                    "source": "国务院办公厅关于2027年部分节假日安排的通知 (国办发明电〔2026〕…号)",
+                    "holidays": ["2027-01-01", "2027-01-02", "2027-01-03"],
+                    "make_up_working_days": [],
+                }
+            ]
+        },
+    }
+
+    source: str = Field(min_length=1, max_length=500, description="The notice: title, number, URL.")
+    holidays: list[date] = Field(
+        min_length=1, max_length=60, description="Every day off, weekends inside included."
+    )
+    make_up_working_days: list[date] = Field(default_factory=list, max_length=30)
 
 
 class ClockAdvance(BaseModel):
@@ -304,6 +347,65 @@ def ops_router(get_ctx: Callable[[Request], AnyContext], authorize: Any) -> APIR
             )
         ctx.clock.advance(timedelta(days=body.days, hours=body.hours, seconds=body.seconds))
         return ClockOut(now=ctx.clock.now(), mode=ctx.settings.clock)
+
+    @r.get("/v1/ops/calendar", summary="Working-day calendar 工作日历", response_model=CalendarOut)
+    async def calendar(
+        _: Principal = auth, year: Annotated[int | None, Query(ge=1900, le=2100)] = None
+    ) -> CalendarOut:
+        """The calendar data every deadline is computed with: its version (recorded on each deadline), the
+        years it knows, and one year's holidays and make-up working days (`year`)."""
+        cal = default_calendar()
+        sched = None
+        if year is not None:
+            try:
+                y = cal.schedule(year)
+            except CalendarYearUnknown as e:
+                raise NotFound("calendar_year_unknown", str(e)) from None
+            sched = CalendarYearOut(
+                year=year,
+                source=y.source,
+                holidays=sorted(y.holidays),
+                make_up_working_days=sorted(y.make_up_working_days),
+            )
+        path = operator_file()
+        return CalendarOut(
+            data_version=cal.data_version,
+            years=list(cal.known_years),
+            operator_file=str(path) if path else None,
+            schedule=sched,
+        )
+
+    @r.put(
+        "/v1/ops/calendar/years/{year}",
+        summary="Load an official year's schedule 载入年度节假日安排",
+        response_model=CalendarOut,
+        responses={409: {"description": "No operator schedule file is configured"}},
+    )
+    async def load_year(
+        body: CalendarYearIn,
+        year: Annotated[int, FastAPIPath(ge=2004, le=2100)],
+        _: Principal = auth,
+    ) -> CalendarOut:
+        """Validate the year's schedule (every date in the year, make-up days on weekends, no day both) and
+        write it into the operator's schedule file shared by every service; from then on deadlines in that
+        year are computed, each recording the new calendar data version. Same as
+        `python -m shared.calendar load`."""
+        path = operator_file()
+        if path is None:
+            raise Conflict(
+                "calendar_file_not_configured",
+                "HUKOU_CALENDAR_OVERRIDES names no file: this deployment cannot load calendar years.",
+            )
+        entry = {
+            "source": body.source,
+            "holidays": [d.isoformat() for d in body.holidays],
+            "make_up_working_days": [d.isoformat() for d in body.make_up_working_days],
+        }
+        try:
+            await asyncio.to_thread(write_operator_year, path, year, entry)
+        except CalendarDataError as e:
+            raise Invalid("calendar_invalid", str(e)) from None
+        return await calendar(_, year)
 
     return r
 

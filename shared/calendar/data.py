@@ -29,19 +29,28 @@ Two sources, merged per year:
   Saturday or a Sunday. May be empty.
 - Every date must lie in the entry's year; a date may not be both a holiday and a make-up day.
 
+3. The **operator's schedule file**, when the environment names one (``HUKOU_CALENDAR_OVERRIDES``, a path
+   every process of a deployment can read: a shared volume, a ConfigMap). Same format. Operations load
+   an official year's schedule into it with ``python -m shared.calendar load`` or the ops endpoint
+   ``PUT /v1/ops/calendar/years/{year}`` (both validate it first); a year there replaces the package's
+   and the project table's. Processes notice a changed file by itself (its modification time).
+
 The data version string is ``chinesecalendar-<package version>+overrides-<sha8>`` where ``sha8`` is the
 first 8 hex digits of the SHA-256 of the override file's bytes (``sha256sum overrides.json``), so any edit
-of the table, even an empty one, yields a new version that every computed deadline records.
+of the table, even an empty one, yields a new version that every computed deadline records. With an
+operator's file, ``+operator-<sha8>`` of that file's bytes follows.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from importlib import resources
+from pathlib import Path
 from typing import Any, cast
 
 import chinese_calendar
@@ -130,13 +139,67 @@ def parse_overrides(raw: bytes) -> dict[int, YearSchedule]:
     return schedules
 
 
-def load_calendar_data(overrides_json: bytes | None = None) -> CalendarData:
-    """Merge the package data with the override table (the package's file unless one is given)."""
+OPERATOR_FILE_ENV = "HUKOU_CALENDAR_OVERRIDES"
+
+
+def operator_file() -> Path | None:
+    """The operator's schedule file named by ``HUKOU_CALENDAR_OVERRIDES``, if any."""
+    value = os.environ.get(OPERATOR_FILE_ENV, "").strip()
+    return Path(value) if value else None
+
+
+def load_calendar_data(
+    overrides_json: bytes | None = None, operator_json: bytes | None = None
+) -> CalendarData:
+    """Merge the package data with the override table (the package's file unless one is given) and the
+    operator's schedule file (when given or named by the environment and present)."""
     raw = read_overrides_file() if overrides_json is None else overrides_json
     schedules = package_schedules()
     schedules.update(parse_overrides(raw))
     version = f"{PACKAGE_NAME}-{package_version()}+overrides-{overrides_digest(raw)}"
+    if operator_json is None and overrides_json is None:
+        path = operator_file()
+        if path is not None and path.exists():
+            operator_json = path.read_bytes()
+    if operator_json is not None:
+        schedules.update(parse_overrides(operator_json))
+        version += f"+operator-{overrides_digest(operator_json)}"
     return CalendarData(schedules=dict(sorted(schedules.items())), version=version)
+
+
+def empty_table() -> dict[str, Any]:
+    return {"format_version": OVERRIDES_FORMAT_VERSION, "years": {}}
+
+
+def with_year(table_json: bytes | None, year: int, entry: Mapping[str, Any]) -> bytes:
+    """The override table ``table_json`` (empty when None) with ``year`` set to ``entry``, checked.
+
+    Raises ``CalendarDataError`` naming what is wrong; the result is a complete, valid table.
+    """
+    document = empty_table() if table_json is None else json.loads(table_json)
+    parse_overrides(json.dumps(document).encode())  # the table as it is must already be valid
+    candidate = {
+        "source": entry.get("source"),
+        "holidays": entry.get("holidays"),
+        "make_up_working_days": entry.get("make_up_working_days", []),
+    }
+    _parse_year(year, {k: v for k, v in candidate.items()})
+    document["years"][str(year)] = candidate
+    out = json.dumps(document, ensure_ascii=False, indent=2, sort_keys=True).encode() + b"\n"
+    parse_overrides(out)
+    return out
+
+
+def write_operator_year(path: Path, year: int, entry: Mapping[str, Any]) -> str:
+    """Validate ``entry`` and write it into the operator's file at ``path`` atomically; returns the new
+    calendar data version the processes will record."""
+    current = path.read_bytes() if path.exists() else None
+    new = with_year(current, year, entry)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_bytes(new)
+    os.replace(tmp, path)
+    return load_calendar_data(operator_json=new).version
 
 
 def _parse_year_key(key: str) -> int:

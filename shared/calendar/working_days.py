@@ -6,12 +6,11 @@ error, never a guess: every operation that needs such a date raises ``CalendarYe
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Mapping
 from datetime import date, timedelta
 
 from shared.calendar._checks import require_date
-from shared.calendar.data import YearSchedule, load_calendar_data
+from shared.calendar.data import YearSchedule, load_calendar_data, operator_file
 
 _ONE_DAY = timedelta(days=1)
 
@@ -120,10 +119,28 @@ def load_calendar(*, overrides_json: bytes | None = None) -> Calendar:
     return Calendar(data.schedules, data.version)
 
 
-@functools.cache
+_default: tuple[object, Calendar] | None = None
+
+
+def _operator_stamp() -> object:
+    path = operator_file()
+    if path is None:
+        return None
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        return (str(path), None)
+    return (str(path), st.st_mtime_ns, st.st_size)
+
+
 def default_calendar() -> Calendar:
-    """The process-wide calendar, loaded on first use from the package data and ``overrides.json``."""
-    return load_calendar()
+    """The process-wide calendar, loaded on first use from the package data, ``overrides.json`` and the
+    operator's schedule file; loaded again when that file changes (a year loaded by operations)."""
+    global _default
+    stamp = _operator_stamp()
+    if _default is None or _default[0] != stamp:
+        _default = (stamp, load_calendar())
+    return _default[1]
 
 
 def _describe_years(years: tuple[int, ...]) -> str:
