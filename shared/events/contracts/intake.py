@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any, Literal
 
 from pydantic import Field
 
-from shared.events.contracts.common import ApplicationId, Program, RoundId, YearMonth
+from shared.events.contracts.common import (
+    ApplicationId,
+    DeclarationId,
+    GraduateEducation,
+    Program,
+    RoundId,
+    UnitId,
+    YearMonth,
+)
 from shared.events.registry import REGISTRY, EventData
+from shared.facts.graduates import GraduateFacts
 from shared.facts.points import PointsFacts
 
 ALL = ("intake", "review", "scoring", "publicity", "settlement")
@@ -110,4 +119,71 @@ class ApplicationSubmittedV2(_Submission):
     )
     applicant_id: str | None = Field(
         default=None, min_length=1, max_length=64, description=_APPLICANT_DESCRIPTION
+    )
+
+
+# ---- the graduate programme (引进毕业生) ------------------------------------------------------------
+
+
+@REGISTRY.register(
+    "graduate.declared",
+    1,
+    producer="intake",
+    consumers=("review", "settlement", "intake"),
+    subject="declaration id",
+)
+class GraduateDeclaredV1(EventData):
+    """Emitted when an employer submits a graduate's declaration to its supervising unit (each
+    resubmission after a return is a new revision). Seed 000 第十七条(三)."""
+
+    declaration_id: DeclarationId
+    revision: int = Field(ge=1)
+    round_id: RoundId
+    year: int = Field(ge=2018, le=2100, description="Y: the year of introduction.")
+    supervising_unit_id: UnitId
+    employer_credit_code: str = Field(max_length=18)
+    employer_name: str = Field(max_length=200)
+    name: str = Field(max_length=100)
+    birth_date: date
+    id_number: EncryptedValue = Field(description="The 18-digit ID number, encrypted; never in clear.")
+    id_number_digest: str = Field(pattern=r"^[0-9a-f]{64}$", description="Keyed HMAC of the ID number.")
+    university: str = Field(max_length=200)
+    major: str = Field(max_length=200)
+    diploma_number: str | None = Field(default=None, max_length=64, description="学历证书编号, once known.")
+    degree_number: str | None = Field(default=None, max_length=64, description="学位证书编号, once known.")
+    facts: GraduateFacts = Field(description="What the employer declared: a graduate-facts document.")
+    graduate_account_id: str | None = Field(default=None, max_length=64)
+    declared_at: datetime
+
+
+@REGISTRY.register(
+    "graduate.unit_decided",
+    1,
+    producer="intake",
+    consumers=("publicity", "settlement", "intake"),
+    subject="declaration id",
+)
+class GraduateUnitDecidedV1(EventData):
+    """Emitted when the supervising unit decides on a declaration after its review: approved for publicity
+    (with the graduate's consent to publication) or returned to the employer with a reason (第十七条(四)).
+    An approval carries exactly what the publicity shows: name, age, university, education, and the
+    unit's supervision phone and address; nothing else about the graduate."""
+
+    declaration_id: DeclarationId
+    revision: int = Field(ge=1, description="The declaration revision decided on.")
+    round_id: RoundId
+    year: int = Field(ge=2018, le=2100)
+    supervising_unit_id: UnitId
+    supervising_unit_name: str = Field(max_length=200)
+    decision: Literal["approved_for_publicity", "returned"]
+    reason: str | None = Field(default=None, max_length=1000)
+    decided_at: datetime
+    name: str | None = Field(default=None, max_length=100)
+    age: int | None = Field(default=None, ge=10, le=80, description="Y − birth year (第十三条's count).")
+    university: str | None = Field(default=None, max_length=200)
+    education: GraduateEducation | None = None
+    unit_phone: str | None = Field(default=None, max_length=40, description="监督电话.")
+    unit_address: str | None = Field(default=None, max_length=300)
+    consent_at: datetime | None = Field(
+        default=None, description="When the graduate consented to publication."
     )

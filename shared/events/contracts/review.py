@@ -7,8 +7,9 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from shared.events.contracts.common import ApplicationId, Program, RoundId
+from shared.events.contracts.common import ApplicationId, DeclarationId, Program, RoundId, UnitId
 from shared.events.registry import REGISTRY, EventData
+from shared.facts.graduates import GraduateFacts
 from shared.facts.points import PointsFacts
 
 VerificationStatus = Literal[
@@ -83,3 +84,54 @@ class VerificationCompletedV2(_Verification):
         "recheck (复查), an appeal (申诉) or a partner department's answer or correction.",
     )
     verified_at: datetime | None = Field(default=None, description="When the review service settled it.")
+
+
+# ---- the graduate programme ------------------------------------------------------------------------
+
+GraduateItemStatus = Literal["confirmed", "corrected", "not_found", "pending_department"]
+
+
+class GraduateItemCheck(EventData):
+    item: str = Field(
+        max_length=50, description="What was compared, e.g. education, degree, employer_registration."
+    )
+    status: GraduateItemStatus
+    department: str = Field(
+        max_length=50, description="education_registry, company_registry, social_insurance."
+    )
+    note: str | None = Field(default=None, max_length=500)
+
+
+@REGISTRY.register(
+    "graduate.verified", 1, producer="review", consumers=("scoring", "intake"), subject="declaration id"
+)
+class GraduateVerifiedV1(EventData):
+    """Emitted when a graduate declaration has been checked against the education registry (学信网) and the
+    company registry; carries the verified facts for the eligibility rules, with a status per item."""
+
+    declaration_id: DeclarationId
+    revision: int = Field(ge=1, description="Revision of the verified facts.")
+    declaration_revision: int = Field(ge=1)
+    round_id: RoundId
+    supervising_unit_id: UnitId
+    facts: GraduateFacts
+    items: list[GraduateItemCheck]
+    verified_at: datetime
+
+
+@REGISTRY.register(
+    "graduate.settlement_checked",
+    1,
+    producer="review",
+    consumers=("settlement", "intake"),
+    subject="declaration id",
+)
+class GraduateSettlementCheckedV1(EventData):
+    """Emitted when the settlement check of Y+1 (第十七条(七): education, degree, reporting for duty,
+    training mode, social insurance) has been run against the registries."""
+
+    declaration_id: DeclarationId
+    request_id: str = Field(max_length=64)
+    passed: bool
+    items: list[GraduateItemCheck]
+    checked_at: datetime

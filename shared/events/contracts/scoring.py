@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from shared.events.contracts.common import ApplicationId, IndicatorCode, Points, RoundId
+from shared.events.contracts.common import (
+    ApplicationId,
+    DeclarationId,
+    IndicatorCode,
+    Points,
+    QuotaTreatment,
+    RoundId,
+    UnitId,
+)
 from shared.events.registry import REGISTRY, EventData
 
 
@@ -54,3 +62,25 @@ class ApplicationRankedV1(EventData):
     rank: int = Field(ge=1)
     admitted: bool
     total: Points
+
+
+@REGISTRY.register(
+    "graduate.assessed",
+    1,
+    producer="scoring",
+    consumers=("intake", "settlement"),
+    subject="declaration id",
+)
+class GraduateAssessedV1(EventData):
+    """Emitted when a verified graduate declaration (one revision) has been assessed under the eligibility
+    rules (graduates-2018): eligible or not, and how the introduction counts against the unit's quota."""
+
+    declaration_id: DeclarationId
+    revision: int = Field(ge=1)
+    round_id: RoundId
+    supervising_unit_id: UnitId
+    policy_version: str = Field(max_length=50)
+    eligible: bool
+    quota: QuotaTreatment | None = Field(description="null when not eligible.")
+    age_limit: int | None = None
+    failed_checks: list[str] = Field(default_factory=list)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
+from typing import Literal
 
 from pydantic import Field
 
-from shared.events.contracts.common import ApplicationId, RoundId
+from shared.events.contracts.common import ApplicationId, DeclarationId, QuotaTreatment, RoundId, UnitId
 from shared.events.contracts.intake import EncryptedValue
 from shared.events.registry import REGISTRY, EventData
 
@@ -77,3 +78,49 @@ class ConductRecordedV1(EventData):
     reason: str = Field(max_length=500)
     valid_from: date
     valid_until: date
+
+
+# ---- the graduate programme ------------------------------------------------------------------------
+
+
+@REGISTRY.register(
+    "graduate.decided", 1, producer="settlement", consumers=("intake",), subject="declaration id"
+)
+class GraduateDecidedV1(EventData):
+    """Emitted when the bureau decides on an introduction the supervising unit submitted (第十七条(五)):
+    approved (a receiving letter follows as ``letter.issued``) or refused with a reason."""
+
+    declaration_id: DeclarationId
+    round_id: RoundId
+    supervising_unit_id: UnitId
+    decision: Literal["approved", "refused"]
+    quota: QuotaTreatment | None = None
+    reason: str | None = Field(default=None, max_length=1000)
+    decided_on: date
+    deadline_on: date = Field(description="The 10-working-day deadline the decision was due by.")
+
+
+@REGISTRY.register(
+    "graduate.settlement_check_requested",
+    1,
+    producer="settlement",
+    consumers=("review",),
+    subject="declaration id",
+)
+class GraduateSettlementCheckRequestedV1(EventData):
+    """Emitted when the supervising unit applies for settlement in Y+1 (第十七条(七)): review checks the
+    education, degree, training mode and social-insurance payment against the registries."""
+
+    declaration_id: DeclarationId
+    request_id: str = Field(max_length=64)
+    round_id: RoundId
+    year: int = Field(ge=2018, le=2100, description="Y, the year of introduction.")
+    id_number: EncryptedValue
+    university: str = Field(max_length=200)
+    education: str = Field(max_length=20)
+    diploma_number: str = Field(max_length=64)
+    degree_number: str | None = Field(default=None, max_length=64)
+    training_mode: str = Field(max_length=20)
+    employer_credit_code: str = Field(max_length=18)
+    reported_for_duty_on: date
+    requested_at: datetime
