@@ -5,10 +5,27 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from fastapi import FastAPI
+
 from services.review.app import create_app
-from services.review.config import load_settings
+from services.review.config import Settings, load_settings
 from services.review.worker import create_worker
-from shared.service import service_main
+from shared.service import Worker, service_main
+from shared.settings import ServiceSettings
+
+
+def _settings(settings: ServiceSettings) -> Settings:
+    assert isinstance(settings, Settings)  # service_main passes what load_settings built
+    return settings
+
+
+def _app(settings: ServiceSettings) -> FastAPI:
+    return create_app(_settings(settings))
+
+
+def _worker(settings: ServiceSettings) -> Worker:
+    return create_worker(_settings(settings))
+
 
 if __name__ == "__main__":
     sys.exit(
@@ -16,8 +33,8 @@ if __name__ == "__main__":
             sys.argv[1:],
             name="review",
             load_settings=load_settings,
-            create_app=create_app,  # type: ignore[arg-type]
-            create_worker=create_worker,  # type: ignore[arg-type]
+            create_app=_app,
+            create_worker=_worker,
             migrations_dir=Path(__file__).parent / "migrations",
         )
     )

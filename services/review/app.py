@@ -6,6 +6,7 @@ from fastapi import FastAPI
 
 from services.review.api import PERMISSIONS, router
 from services.review.config import Settings
+from services.review.context import build_service_context
 from shared.api.auth import Principal, Role
 from shared.clock import Clock
 from shared.service import create_service_app
@@ -44,5 +45,6 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
         routers=[router],
         permissions=PERMISSIONS,
         clock=clock,
+        context=build_service_context,
         api_keys=department_principals(settings),
     )

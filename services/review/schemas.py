@@ -6,15 +6,10 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, TypeAdapter
+from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field
 
 from services.review.adapters.departments import HousingAnswer, PoliceAnswer, SocialInsuranceAnswer, TaxAnswer
-from services.review.facts_model import (
-    EducationModel,
-    HonourModel,
-    HousingModel,
-    InnovationModel,
-)
+from services.review.adapters.records import SubmissionRecord
 
 ApplicationIdPath = Annotated[
     str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$", examples=["P2024-000123"])
@@ -435,7 +430,7 @@ class SubmissionAccepted(SubmissionOut):
     status_url: str = Field(description="Poll here, or wait for the callback")
 
 
-def submission_out(row: Any) -> SubmissionOut:
+def submission_out(row: SubmissionRecord) -> SubmissionOut:
     return SubmissionOut(
         submission_id=row["id"],
         department=row["department"],
@@ -448,28 +443,3 @@ def submission_out(row: Any) -> SubmissionOut:
         created_at=row["created_at"],
         processed_at=row["processed_at"],
     )
-
-
-# ---- values staff enter, per topic or item ----------------------------------------------------
-
-
-class _SpouseHome(HousingModel):
-    kind: Literal["spouse_owned"]
-
-
-class _OwnHome(HousingModel):
-    kind: Literal["owned", "spouse_owned"]
-
-
-ONSITE_VALUE: dict[str, TypeAdapter[Any]] = {
-    "spouse_relationship": TypeAdapter(list[_SpouseHome]),
-    "education": TypeAdapter(Annotated[list[EducationModel], Field(max_length=20)]),
-    "innovation": TypeAdapter(Annotated[list[InnovationModel], Field(max_length=50)]),
-    "honours": TypeAdapter(Annotated[list[HonourModel], Field(max_length=20)]),
-    "female_job_category": TypeAdapter(Literal["worker", "cadre"]),
-}
-REVIEW_VALUE: dict[str, TypeAdapter[Any]] = {
-    "housing": TypeAdapter(Annotated[list[_OwnHome], Field(max_length=100)]),
-    "innovation": ONSITE_VALUE["innovation"],
-    "honours": ONSITE_VALUE["honours"],
-}

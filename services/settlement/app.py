@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from services.settlement.api import PERMISSIONS, router
 from services.settlement.config import Settings
-from services.settlement.runtime import SettlementRuntime
+from services.settlement.context import build_service_context
+from services.settlement.routes import PERMISSIONS, router
 from shared.clock import Clock
 from shared.service import create_service_app
 
@@ -25,13 +25,12 @@ DESCRIPTION = """Letters as verifiable documents, revocation, and bad-conduct re
 
 
 def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
-    app = create_service_app(
+    return create_service_app(
         settings,
         title="Settlement 落户办理",
         description=DESCRIPTION,
         routers=[router],
         permissions=PERMISSIONS,
         clock=clock,
+        context=build_service_context,
     )
-    app.state.settlement = SettlementRuntime(settings)
-    return app

@@ -66,10 +66,21 @@ class UnknownEventType(LookupError):
     pass
 
 
+def describe_validation_error(error: ValidationError, limit: int = 10) -> str:
+    """What is wrong, field by field, without the input values (they may be personal data: a dead
+    letter's reason and the logs must never carry an ID or phone number)."""
+    parts = []
+    for e in error.errors(include_url=False, include_input=False)[:limit]:
+        loc = ".".join(str(x) for x in e.get("loc", ())) or "(document)"
+        parts.append(f"{loc}: {e.get('type', 'invalid')}")
+    more = error.error_count() - limit
+    return "; ".join(parts) + (f"; and {more} more" if more > 0 else "")
+
+
 class InvalidEventData(ValueError):
     def __init__(self, event_type: str, version: int, error: ValidationError) -> None:
-        super().__init__(f"{event_type} v{version}: {error}")
-        self.errors = error.errors(include_url=False)
+        super().__init__(f"{event_type} v{version}: {describe_validation_error(error)}")
+        self.errors = error.errors(include_url=False, include_input=False)
 
 
 @dataclass
@@ -134,7 +145,10 @@ class EventRegistry:
             assert spec.upcast_to_next is not None, f"{spec.type} v{spec.version} has no upcaster"
             raw = spec.upcast_to_next(payload.model_dump(mode="json"))
             spec = self.specs[(type_, spec.version + 1)]
-            payload = spec.model.model_validate(raw)
+            try:
+                payload = spec.model.model_validate(raw)
+            except ValidationError as e:  # valid as sent, but not under the newer contract
+                raise InvalidEventData(type_, spec.version, e) from e
         return payload
 
     def versions(self, type_: str) -> list[int]:

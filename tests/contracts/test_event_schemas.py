@@ -149,3 +149,25 @@ def test_envelope_rejects_naive_time_and_unknown_attributes() -> None:
                 "extra": 1,
             }
         )
+
+
+def test_a_v1_event_invalid_under_the_v2_contract_is_invalid_data_and_names_no_values() -> None:
+    """application.submitted v1 carried the facts as any object; upcast to v2 they must be PointsFacts. A v1
+    event whose facts are not is refused as invalid data (dead-lettered), and the reason names the fields,
+    never their values (they may be personal data)."""
+    data = {
+        "application_id": "A-1",
+        "revision": 1,
+        "round_id": "R-2026",
+        "program": "points",
+        "name": "张三",
+        "birth_year_month": "1990-01",
+        "employer_name": "某公司",
+        "employer_credit_code": "91110000600037341L",
+        "id_number": {"key_id": "k1", "nonce": "bm9uY2U=", "ciphertext": "Y2lwaGVy"},
+        "declared_facts": {"application_year": "13800138000"},
+    }
+    with pytest.raises(InvalidEventData) as e:
+        REGISTRY.decode("application.submitted", 1, data)
+    assert "declared_facts.application_year" in str(e.value)
+    assert "13800138000" not in str(e.value) and "13800138000" not in repr(e.value.errors)

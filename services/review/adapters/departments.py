@@ -36,31 +36,12 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from services.review.adapters.resilience import CircuitBreaker, backoff_delay, retry_after_seconds
 from services.review.domain.model import Department
 from shared.clock import Clock
+from shared.policy import FACT_DISTRICTS
 
 ADAPTER_VERSION = "review-adapters/1.0.0"
 
-DISTRICTS = frozenset(
-    {
-        "110101",
-        "110102",
-        "110105",
-        "110106",
-        "110107",
-        "110108",
-        "110109",
-        "110111",
-        "110112",
-        "110113",
-        "110114",
-        "110115",
-        "110116",
-        "110117",
-        "110118",
-        "110119",
-        "BDA",
-        "city",
-    }
-)
+#: The places a points record may name (shared.policy: the 16 districts, BDA and the city office).
+DISTRICTS = frozenset(FACT_DISTRICTS)
 #: Department account codes that are not district codes: the city-level office and the BDA branch.
 SPECIAL_DISTRICTS = {"110000": "city", "110400": "BDA"}
 INSURANCE_BY_CODE = {

@@ -22,6 +22,8 @@ rounds = sa.Table(
     sa.Column("policy_version", sa.String(50)),
     sa.Column("phase", sa.String(50), nullable=False),
     sa.Column("phases", JSONB, nullable=False),
+    # The envelope time of the phase event the row reflects: an older one changes nothing.
+    sa.Column("phase_event_at", TZ),
     sa.Column("updated_at", TZ, nullable=False),
 )
 

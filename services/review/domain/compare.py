@@ -25,7 +25,7 @@ The rules, item by item (see :mod:`.model` for the statuses):
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, get_args
 
 from services.review.domain.canonical import (
     canonical_detentions,
@@ -52,8 +52,9 @@ from services.review.domain.model import (
     Status,
     combine,
 )
+from shared.policy import PointsPolicyVersion
 
-POLICY_VERSIONS = ("bj-points-2018", "bj-points-2020")
+POLICY_VERSIONS: tuple[str, ...] = get_args(PointsPolicyVersion)
 OWN_HOME_KINDS = ("owned", "spouse_owned")
 
 

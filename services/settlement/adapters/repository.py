@@ -1,15 +1,31 @@
-"""All SQL of the settlement service."""
+"""All SQL of the settlement service. Every method returns the TypedDict of its table
+(``adapters/records.py``), a list of them, or None."""
 
 from __future__ import annotations
 
 import zlib
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Generic, TypeVar, cast
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.settlement.adapters.records import (
+    AuditRecord,
+    ConductRecord,
+    HolderRecord,
+    LetterRecord,
+    NewLetter,
+    NewVerificationCheck,
+    QualificationChanges,
+    QualificationRecord,
+    RoundRecord,
+    VerificationCheckRecord,
+)
 from services.settlement.adapters.tables import (
     audit_log,
     conduct_records,
@@ -20,8 +36,8 @@ from services.settlement.adapters.tables import (
     rounds,
     verification_checks,
 )
-
-Row = dict[str, Any]
+from shared.events.contracts.intake import RoundPhaseChangedV1
+from shared.readmodels import apply_round_phase
 
 ACTIVE_STATUSES = (
     "pending_holder",
@@ -31,16 +47,48 @@ ACTIVE_STATUSES = (
     "district_checked",
 )
 
+R = TypeVar("R")
+
 
 def _lock_key(application_id: str) -> int:
     # A signed 64-bit key for pg_advisory_xact_lock; collisions only serialize two unrelated applications.
     return zlib.crc32(f"settlement:application:{application_id}".encode()) - 2**31
 
 
-class Page:
-    def __init__(self, items: list[Row], total: int) -> None:
-        self.items = items
-        self.total = total
+# Rows come back from SQLAlchemy as mappings; these name the table's TypedDict (the columns are the
+# table's, selected whole).
+def _round(row: RowMapping) -> RoundRecord:
+    return cast(RoundRecord, dict(row))
+
+
+def _holder(row: RowMapping) -> HolderRecord:
+    return cast(HolderRecord, dict(row))
+
+
+def _qualification(row: RowMapping) -> QualificationRecord:
+    return cast(QualificationRecord, dict(row))
+
+
+def _letter(row: RowMapping) -> LetterRecord:
+    return cast(LetterRecord, dict(row))
+
+
+def _check(row: RowMapping) -> VerificationCheckRecord:
+    return cast(VerificationCheckRecord, dict(row))
+
+
+def _conduct(row: RowMapping) -> ConductRecord:
+    return cast(ConductRecord, dict(row))
+
+
+def _audit(row: RowMapping) -> AuditRecord:
+    return cast(AuditRecord, dict(row))
+
+
+@dataclass(frozen=True)
+class Page(Generic[R]):
+    items: list[R]
+    total: int
 
 
 class SettlementRepository:
@@ -52,23 +100,36 @@ class SettlementRepository:
         until the end of the transaction."""
         await self.s.execute(sa.select(sa.func.pg_advisory_xact_lock(_lock_key(application_id))))
 
+    async def _count(self, table: sa.Table, cond: Sequence[sa.ColumnElement[bool]]) -> int:
+        return await self.s.scalar(sa.select(sa.func.count()).select_from(table).where(*cond)) or 0
+
     # ---- rounds -----------------------------------------------------------------------
-    async def upsert_round(self, row: Row) -> None:
-        stmt = pg_insert(rounds).values(**row)
+    async def apply_round_phase(self, data: RoundPhaseChangedV1, event_at: datetime) -> bool:
+        """Keep the newest ``round.phase_changed`` (an older event changes nothing; see
+        ``shared.readmodels``). ``publicity_closed_at`` is not touched."""
+        return await apply_round_phase(self.s, rounds, data, event_at, updated_at=event_at)
+
+    async def record_publicity_closed(
+        self, round_id: str, program: str, closed_at: datetime, event_at: datetime
+    ) -> None:
+        """Remember when the round's publicity closed; never touches the phase columns."""
+        stmt = pg_insert(rounds).values(
+            round_id=round_id, program=program, publicity_closed_at=closed_at, updated_at=event_at
+        )
         await self.s.execute(
             stmt.on_conflict_do_update(
-                index_elements=[rounds.c.round_id], set_={k: stmt.excluded[k] for k in row if k != "round_id"}
+                index_elements=[rounds.c.round_id],
+                set_={"publicity_closed_at": stmt.excluded.publicity_closed_at, "updated_at": event_at},
             )
         )
 
-    async def get_round(self, round_id: str) -> Row | None:
-        row = (
-            (await self.s.execute(sa.select(rounds).where(rounds.c.round_id == round_id))).mappings().first()
-        )
-        return dict(row) if row else None
+    async def get_round(self, round_id: str) -> RoundRecord | None:
+        q = sa.select(rounds).where(rounds.c.round_id == round_id)
+        row = (await self.s.execute(q)).mappings().first()
+        return _round(row) if row else None
 
     # ---- holders ----------------------------------------------------------------------
-    async def upsert_holder(self, row: Row) -> bool:
+    async def upsert_holder(self, row: HolderRecord) -> bool:
         """Store the holder's data; a lower or equal revision never replaces a higher one. True if stored."""
         stmt = pg_insert(holders).values(**row)
         done = await self.s.scalar(
@@ -80,28 +141,61 @@ class SettlementRepository:
         )
         return done is not None
 
-    async def get_holder(self, application_id: str) -> Row | None:
+    async def get_holder(self, application_id: str) -> HolderRecord | None:
         q = sa.select(holders).where(holders.c.application_id == application_id)
         row = (await self.s.execute(q)).mappings().first()
-        return dict(row) if row else None
+        return _holder(row) if row else None
 
     # ---- qualifications ---------------------------------------------------------------
-    async def get_qualification(self, application_id: str, *, for_update: bool = False) -> Row | None:
+    async def get_qualification(
+        self, application_id: str, *, for_update: bool = False
+    ) -> QualificationRecord | None:
         q = sa.select(qualifications).where(qualifications.c.application_id == application_id)
         if for_update:
             q = q.with_for_update()
         row = (await self.s.execute(q)).mappings().first()
-        return dict(row) if row else None
+        return _qualification(row) if row else None
 
-    async def insert_qualification(self, row: Row) -> None:
-        await self.s.execute(sa.insert(qualifications).values(**row))
+    async def insert_qualification(
+        self,
+        *,
+        application_id: str,
+        round_id: str,
+        program: str,
+        status: str,
+        outcome_reason: str | None,
+        publicity_closed_at: datetime,
+        publicity_closed_on: date,
+        now: datetime,
+    ) -> QualificationRecord:
+        stmt = (
+            sa.insert(qualifications)
+            .values(
+                application_id=application_id,
+                round_id=round_id,
+                program=program,
+                status=status,
+                outcome_reason=outcome_reason,
+                publicity_closed_at=publicity_closed_at,
+                publicity_closed_on=publicity_closed_on,
+                created_at=now,
+                updated_at=now,
+            )
+            .returning(qualifications)
+        )
+        return _qualification((await self.s.execute(stmt)).mappings().one())
 
-    async def update_qualification(self, application_id: str, **values: Any) -> None:
-        await self.s.execute(
+    async def update_qualification(
+        self, application_id: str, changes: QualificationChanges
+    ) -> QualificationRecord:
+        """Change some columns; returns the whole row as it is now."""
+        stmt = (
             sa.update(qualifications)
             .where(qualifications.c.application_id == application_id)
-            .values(**values)
+            .values(**changes)
+            .returning(qualifications)
         )
+        return _qualification((await self.s.execute(stmt)).mappings().one())
 
     async def list_qualifications(
         self,
@@ -111,7 +205,7 @@ class SettlementRepository:
         limit: int,
         offset: int,
         settlement_district: str | None = None,
-    ) -> Page:
+    ) -> Page[QualificationRecord]:
         cond = []
         if settlement_district is not None:
             cond.append(qualifications.c.settlement_district == settlement_district)
@@ -121,10 +215,9 @@ class SettlementRepository:
             cond.append(qualifications.c.round_id == round_id)
         q = sa.select(qualifications).where(*cond).order_by(qualifications.c.application_id)
         rows = (await self.s.execute(q.limit(limit).offset(offset))).mappings().all()
-        total = await self.s.scalar(sa.select(sa.func.count()).select_from(qualifications).where(*cond)) or 0
-        return Page([dict(r) for r in rows], total)
+        return Page([_qualification(r) for r in rows], await self._count(qualifications, cond))
 
-    async def due_to_lapse(self, now: datetime, limit: int) -> list[Row]:
+    async def due_to_lapse(self, now: datetime, limit: int) -> list[QualificationRecord]:
         """Unused qualifications whose validity has ended, locked; other workers skip them."""
         q = (
             sa.select(qualifications)
@@ -133,7 +226,7 @@ class SettlementRepository:
             .limit(limit)
             .with_for_update(skip_locked=True)
         )
-        return [dict(r) for r in (await self.s.execute(q)).mappings().all()]
+        return [_qualification(r) for r in (await self.s.execute(q)).mappings().all()]
 
     # ---- letters ----------------------------------------------------------------------
     async def next_sequence(self, program: str, letter_type: str, year: int) -> int:
@@ -155,41 +248,61 @@ class SettlementRepository:
         assert seq is not None
         return int(seq)
 
-    async def insert_letter(self, row: Row) -> Row:
+    async def insert_letter(self, row: NewLetter) -> LetterRecord:
         out = (await self.s.execute(sa.insert(letters).values(**row).returning(letters))).mappings().one()
-        return dict(out)
+        return _letter(out)
 
-    async def letter_of(self, application_id: str, letter_type: str) -> Row | None:
+    async def letter_of(self, application_id: str, letter_type: str) -> LetterRecord | None:
         q = sa.select(letters).where(
             letters.c.application_id == application_id, letters.c.letter_type == letter_type
         )
         row = (await self.s.execute(q)).mappings().first()
-        return dict(row) if row else None
+        return _letter(row) if row else None
 
-    async def letters_of(self, application_id: str, *, for_update: bool = False) -> list[Row]:
+    async def letters_of(self, application_id: str, *, for_update: bool = False) -> list[LetterRecord]:
         q = sa.select(letters).where(letters.c.application_id == application_id).order_by(letters.c.id)
         if for_update:
             q = q.with_for_update()
-        return [dict(r) for r in (await self.s.execute(q)).mappings().all()]
+        return [_letter(r) for r in (await self.s.execute(q)).mappings().all()]
 
-    async def get_letter(self, serial_number: str, *, for_update: bool = False) -> Row | None:
+    async def get_letter(self, serial_number: str, *, for_update: bool = False) -> LetterRecord | None:
         q = sa.select(letters).where(letters.c.serial_number == serial_number)
         if for_update:
             q = q.with_for_update()
         row = (await self.s.execute(q)).mappings().first()
-        return dict(row) if row else None
+        return _letter(row) if row else None
 
-    async def letter_by_token(self, token: str) -> Row | None:
+    async def letter_by_token(self, token: str) -> LetterRecord | None:
         q = sa.select(letters).where(letters.c.token == token)
         row = (await self.s.execute(q)).mappings().first()
-        return dict(row) if row else None
+        return _letter(row) if row else None
 
-    async def revoke_letter(self, letter_id: int, **values: Any) -> None:
-        await self.s.execute(
+    async def revoke_letter(
+        self,
+        letter_id: int,
+        *,
+        revoked_at: datetime,
+        revoked_on: date,
+        revoked_by: str,
+        revoke_reason_code: str,
+        revoke_reason: str,
+    ) -> LetterRecord | None:
+        """Revoke an issued letter; returns it as it is now (None if it was not ``issued``)."""
+        stmt = (
             sa.update(letters)
             .where(letters.c.id == letter_id, letters.c.status == "issued")
-            .values(status="revoked", **values)
+            .values(
+                status="revoked",
+                revoked_at=revoked_at,
+                revoked_on=revoked_on,
+                revoked_by=revoked_by,
+                revoke_reason_code=revoke_reason_code,
+                revoke_reason=revoke_reason,
+            )
+            .returning(letters)
         )
+        row = (await self.s.execute(stmt)).mappings().first()
+        return _letter(row) if row else None
 
     async def list_letters(
         self,
@@ -199,7 +312,7 @@ class SettlementRepository:
         status: str | None,
         limit: int,
         offset: int,
-    ) -> Page:
+    ) -> Page[LetterRecord]:
         cond = []
         if application_id:
             cond.append(letters.c.application_id == application_id)
@@ -209,24 +322,22 @@ class SettlementRepository:
             cond.append(letters.c.status == status)
         q = sa.select(letters).where(*cond).order_by(letters.c.id.desc()).limit(limit).offset(offset)
         rows = (await self.s.execute(q)).mappings().all()
-        total = await self.s.scalar(sa.select(sa.func.count()).select_from(letters).where(*cond)) or 0
-        return Page([dict(r) for r in rows], total)
+        return Page([_letter(r) for r in rows], await self._count(letters, cond))
 
     # ---- verification checks ----------------------------------------------------------
-    async def log_check(self, row: Row) -> None:
+    async def log_check(self, row: NewVerificationCheck) -> None:
         await self.s.execute(sa.insert(verification_checks).values(**row))
 
-    async def list_checks(self, *, serial_number: str | None, limit: int, offset: int) -> Page:
+    async def list_checks(
+        self, *, serial_number: str | None, limit: int, offset: int
+    ) -> Page[VerificationCheckRecord]:
         cond = [verification_checks.c.serial_number == serial_number] if serial_number else []
         q = sa.select(verification_checks).where(*cond).order_by(verification_checks.c.id.desc())
         rows = (await self.s.execute(q.limit(limit).offset(offset))).mappings().all()
-        total = (
-            await self.s.scalar(sa.select(sa.func.count()).select_from(verification_checks).where(*cond)) or 0
-        )
-        return Page([dict(r) for r in rows], total)
+        return Page([_check(r) for r in rows], await self._count(verification_checks, cond))
 
     # ---- conduct records --------------------------------------------------------------
-    async def insert_conduct_record(self, row: Row) -> bool:
+    async def insert_conduct_record(self, row: ConductRecord) -> bool:
         """False when the subject is already recorded for this decision (or this application)."""
         done = await self.s.scalar(
             pg_insert(conduct_records)
@@ -236,7 +347,7 @@ class SettlementRepository:
         )
         return done is not None
 
-    async def pending_conduct_records(self, application_id: str) -> list[Row]:
+    async def pending_conduct_records(self, application_id: str) -> list[ConductRecord]:
         q = (
             sa.select(conduct_records)
             .where(
@@ -246,32 +357,47 @@ class SettlementRepository:
             .order_by(conduct_records.c.record_id)
             .with_for_update()
         )
-        return [dict(r) for r in (await self.s.execute(q)).mappings().all()]
+        return [_conduct(r) for r in (await self.s.execute(q)).mappings().all()]
 
-    async def conduct_for_application(self, application_id: str, kind: str) -> Row | None:
+    async def conduct_for_application(self, application_id: str, kind: str) -> ConductRecord | None:
         q = sa.select(conduct_records).where(
             conduct_records.c.application_id == application_id, conduct_records.c.subject_kind == kind
         )
         row = (await self.s.execute(q)).mappings().first()
-        return dict(row) if row else None
+        return _conduct(row) if row else None
 
-    async def update_conduct_record(self, record_id: str, **values: Any) -> bool:
-        done = await self.s.scalar(
+    async def activate_conduct_record(
+        self,
+        record_id: str,
+        *,
+        subject_key: str | None,
+        person_id_sealed: dict[str, str] | None,
+        person_id_digest: str | None,
+        employer_credit_code: str | None,
+    ) -> ConductRecord:
+        """A record that waited for the holder's data gets its subject and becomes active."""
+        stmt = (
             sa.update(conduct_records)
             .where(conduct_records.c.record_id == record_id)
-            .values(**values)
-            .returning(conduct_records.c.record_id)
+            .values(
+                status="active",
+                subject_key=subject_key,
+                person_id_sealed=person_id_sealed,
+                person_id_digest=person_id_digest,
+                employer_credit_code=employer_credit_code,
+            )
+            .returning(conduct_records)
         )
-        return done is not None
+        return _conduct((await self.s.execute(stmt)).mappings().one())
 
-    async def get_conduct_record(self, record_id: str) -> Row | None:
+    async def get_conduct_record(self, record_id: str) -> ConductRecord | None:
         q = sa.select(conduct_records).where(conduct_records.c.record_id == record_id)
         row = (await self.s.execute(q)).mappings().first()
-        return dict(row) if row else None
+        return _conduct(row) if row else None
 
     async def list_conduct_records(
         self, *, status: str | None, kind: str | None, limit: int, offset: int
-    ) -> Page:
+    ) -> Page[ConductRecord]:
         cond = []
         if status:
             cond.append(conduct_records.c.status == status)
@@ -283,10 +409,9 @@ class SettlementRepository:
             .order_by(conduct_records.c.created_at.desc(), conduct_records.c.record_id)
         )
         rows = (await self.s.execute(q.limit(limit).offset(offset))).mappings().all()
-        total = await self.s.scalar(sa.select(sa.func.count()).select_from(conduct_records).where(*cond)) or 0
-        return Page([dict(r) for r in rows], total)
+        return Page([_conduct(r) for r in rows], await self._count(conduct_records, cond))
 
-    async def expire_conduct_records(self, now: datetime, limit: int) -> list[Row]:
+    async def expire_conduct_records(self, now: datetime, limit: int) -> list[ConductRecord]:
         """End active records whose five years are over; returns the rows ended."""
         due = (
             sa.select(conduct_records.c.record_id)
@@ -302,20 +427,25 @@ class SettlementRepository:
             .values(status="expired", expired_at=now)
             .returning(conduct_records)
         )
-        return [dict(r) for r in rows.mappings().all()]
+        return [_conduct(r) for r in rows.mappings().all()]
 
     # ---- audit ------------------------------------------------------------------------
-    async def audit(self, *, at: datetime, actor: str, action: str, subject: str, detail: Row) -> None:
+    async def audit(
+        self, *, at: datetime, actor: str, action: str, subject: str, detail: dict[str, Any]
+    ) -> None:
         await self.s.execute(
             sa.insert(audit_log).values(at=at, actor=actor, action=action, subject=subject, detail=detail)
         )
 
-    async def list_audit(self, *, subject: str | None, limit: int, offset: int) -> Page:
+    async def list_audit(self, *, subject: str | None, limit: int, offset: int) -> Page[AuditRecord]:
         cond = [audit_log.c.subject == subject] if subject else []
         q = sa.select(audit_log).where(*cond).order_by(audit_log.c.id.desc()).limit(limit).offset(offset)
         rows = (await self.s.execute(q)).mappings().all()
-        total = await self.s.scalar(sa.select(sa.func.count()).select_from(audit_log).where(*cond)) or 0
-        return Page([dict(r) for r in rows], total)
+        return Page([_audit(r) for r in rows], await self._count(audit_log, cond))
+
+
+#: The name the shared shape uses (``ServiceContext[Settings, Runtime, Repository]``).
+Repository = SettlementRepository
 
 
 def json_safe(value: Any) -> Any:

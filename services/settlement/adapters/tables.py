@@ -22,6 +22,9 @@ rounds = sa.Table(
     sa.Column("year", sa.Integer),
     sa.Column("phase", sa.String(50)),
     sa.Column("phases", JSONB),
+    # The time of the `round.phase_changed` the phase columns come from (migration 0004): an older event
+    # never moves them back (shared.readmodels). NULL while only `publicity.closed` has been seen.
+    sa.Column("phase_event_at", sa.DateTime(timezone=True)),
     sa.Column("publicity_closed_at", sa.DateTime(timezone=True)),
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
 )

@@ -8,7 +8,7 @@ import base64
 import contextlib
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -17,6 +17,7 @@ import sqlalchemy as sa
 
 from services.review.app import create_app
 from services.review.config import Settings
+from services.review.context import build_service_context
 from services.review.mock_registries.app import create_registry_app
 from services.review.mock_registries.population import SyntheticPerson, declaration_for
 from services.review.worker import create_worker
@@ -32,7 +33,7 @@ from shared.events.contracts.intake import (
 from shared.events.registry import EventData
 from shared.messaging.kafka import ensure_topics, make_producer
 from shared.messaging.outbox import Outbox
-from shared.service import Worker, build_context
+from shared.service import Worker
 from tests.review.support import RegistryServer
 from tests.support.infra import Infra, consume
 
@@ -60,7 +61,7 @@ class Stack:
         self.workers: list[Worker] = []
         self.producer: Any = None
         self.app = create_app(settings)
-        self.ctx = build_context(settings)
+        self.ctx = build_service_context(settings)
         self.app.state.ctx = self.ctx
         self.api = httpx.AsyncClient(transport=httpx.ASGITransport(app=self.app), base_url="http://review")
 
@@ -78,8 +79,10 @@ class Stack:
         self.workers.clear()
 
     # ---- events in ----
-    async def publish(self, data: EventData, subject: str) -> None:
+    async def publish(self, data: EventData, subject: str, *, time: datetime | None = None) -> None:
         env = Outbox(self.intake, self.clock).envelope(data, subject=subject, correlation_id=f"c-{subject}")
+        if time is not None:  # an event that happened then (a redelivered or replayed old one)
+            env = env.model_copy(update={"time": time})
         await self.producer.send_and_wait(
             self.settings.topic("intake.events"), value=env.to_json_bytes(), key=subject.encode()
         )
@@ -113,7 +116,7 @@ class Stack:
             application_id,
         )
 
-    async def phase(self, phase: str, previous: str | None = None) -> None:
+    async def phase(self, phase: str, previous: str | None = None, *, time: datetime | None = None) -> None:
         names = [
             "declaration",
             "review_summary",
@@ -140,6 +143,7 @@ class Stack:
                 phases=phases,
             ),
             ROUND,
+            time=time,
         )
 
     # ---- observing ----

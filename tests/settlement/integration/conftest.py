@@ -22,14 +22,14 @@ import sqlalchemy as sa
 
 from services.settlement.app import create_app
 from services.settlement.config import Settings
-from services.settlement.handlers import EventHandlers
-from services.settlement.runtime import SettlementRuntime
+from services.settlement.consumers import event_handlers
+from services.settlement.context import Runtime, build_service_context
 from services.settlement.worker import create_worker
 from shared.api.auth import generate_keypair, issue_token
 from shared.clock import BEIJING, ManualClock
 from shared.crypto import Sealer
 from shared.events.contracts.intake import (
-    ApplicationSubmittedV1,
+    ApplicationSubmittedV2,
     EncryptedValue,
     PhaseDates,
     RoundPhaseChangedV1,
@@ -37,6 +37,7 @@ from shared.events.contracts.intake import (
 from shared.events.contracts.publicity import PublicityOutcomeV1
 from shared.events.envelope import Envelope
 from shared.events.registry import EventData
+from shared.facts.points import FACTS_EXAMPLE, PointsFacts
 from shared.messaging.inbox import Delivery
 from shared.messaging.kafka import make_producer
 from shared.messaging.outbox import Outbox, OutboxRelay
@@ -89,12 +90,12 @@ class Env:
             service_name="publicity", database_url=up_url or url, **infra.settings_kwargs(prefix)
         )
         self.app = create_app(self.settings, self.clock)
-        self.ctx = build_context(self.settings, self.clock)
+        self.ctx = build_service_context(self.settings, self.clock)
         self.app.state.ctx = self.ctx
         self.up_ctx = build_context(self.upstream, self.clock)
         self.up_outbox = Outbox(self.upstream, self.clock)
-        self.rt: SettlementRuntime = self.app.state.settlement
-        self.handlers = EventHandlers(self.rt)
+        self.rt: Runtime = self.ctx.runtime
+        self.handlers: dict[str, Callable[[Delivery], Awaitable[None]]] = event_handlers(self.ctx)
         self.worker: Worker | None = None
 
     # ---- identities ----------------------------------------------------------------------------
@@ -129,9 +130,9 @@ class Env:
         id_number: str = IDS[0],
         revision: int = 1,
         employer_credit_code: str = "91110108MA01ABCD1X",
-    ) -> ApplicationSubmittedV1:
+    ) -> ApplicationSubmittedV2:
         sealed = self.sealer.seal(id_number, context="id_number")
-        return ApplicationSubmittedV1(
+        return ApplicationSubmittedV2(
             application_id=app_id,
             revision=revision,
             round_id=ROUND,
@@ -141,7 +142,7 @@ class Env:
             employer_name="北京中关村某某科技有限公司",
             employer_credit_code=employer_credit_code,
             id_number=EncryptedValue(**sealed.as_dict()),
-            declared_facts={},
+            declared_facts=PointsFacts.model_validate(FACTS_EXAMPLE),
         )
 
     @staticmethod
@@ -180,14 +181,8 @@ class Env:
         """Hand one event to its handler in one transaction, as the inbox consumer would (without Kafka)."""
         subject = subject or getattr(data, "application_id", None) or getattr(data, "round_id", "x")
         env = env or self.envelope(data, subject)
-        fn: dict[str, Callable[[Delivery], Awaitable[None]]] = {
-            "publicity.outcome": self.handlers.on_publicity_outcome,
-            "application.submitted": self.handlers.on_application_submitted,
-            "round.phase_changed": self.handlers.on_round_phase_changed,
-            "publicity.closed": self.handlers.on_publicity_closed,
-        }
         async with self.ctx.session_factory() as s, s.begin():
-            await fn[env.type](Delivery(env, data, s, self.ctx.outbox, "test"))
+            await self.handlers[env.type](Delivery(env, data, s, self.ctx.outbox, "test"))
 
     async def publish(self, *events: tuple[EventData, str]) -> list[Envelope]:
         """Publish upstream events to the real broker through the stand-in's outbox and relay."""

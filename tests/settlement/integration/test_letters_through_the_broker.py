@@ -204,7 +204,7 @@ async def test_an_unused_qualification_lapses_by_itself_two_years_on_and_conduct
 
     # Exactly once: another pass (as after a restart, or by a second worker) lapses nothing more.
     assert env.worker is not None
-    assert (await run_jobs_once(env.worker.ctx, env.worker.ctx.extras["settlement"]))["lapsed"] == 0
+    assert (await run_jobs_once(env.worker.ctx))["lapsed"] == 0
     events = await env.bus_events(until=3)
     lapsed = of_type(events, "qualification.lapsed")
     assert len(lapsed) == 1 and lapsed[0]["data"] == {

@@ -214,8 +214,7 @@ async def test_serial_numbers_are_unique_and_gapless_under_concurrent_issuance(e
         pass
 
     async def issue(i: int, crash: bool = True) -> str | None:
-        async with env.ctx.session_factory() as s, s.begin():
-            tx = handlers.tx_for_request(s, env.ctx.outbox, env.rt, env.clock.now(), "test", "c")
+        async with env.ctx.transaction(actor="test", correlation_id="c") as tx:
             qual = await tx.repo.get_qualification(f"PTS-C{i:02d}", for_update=True)
             holder = await tx.repo.get_holder(f"PTS-C{i:02d}")
             assert qual and holder

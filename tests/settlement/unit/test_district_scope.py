@@ -3,20 +3,50 @@ only, fails closed without a district, and the materials example names a distric
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
 
-from services.settlement.handlers import DistrictScope, SettlementError, may_read, require_own_district
+from services.settlement.adapters.records import QualificationRecord
+from services.settlement.handlers import DistrictScope, may_read, require_own_district
 from services.settlement.schemas import MATERIALS_EXAMPLE, MaterialsIn
+from shared.api.errors import Forbidden
 
 
-def qual(district: str | None) -> dict[str, Any]:
-    return {"application_id": "PTS-1", "settlement_district": district}
+def qual(district: str | None) -> QualificationRecord:
+    at = datetime(2022, 7, 19, tzinfo=UTC)
+    return {
+        "application_id": "PTS-1",
+        "round_id": "pts-2022",
+        "program": "points",
+        "status": "materials_submitted",
+        "outcome_reason": None,
+        "publicity_closed_at": at,
+        "publicity_closed_on": date(2022, 7, 18),
+        "valid_until": None,
+        "valid_until_at": None,
+        "validity_rule": None,
+        "calendar_version": None,
+        "materials": None,
+        "settlement_district": district,
+        "materials_submitted_at": None,
+        "materials_submitted_by": None,
+        "district_checked_at": None,
+        "district_checked_by": None,
+        "district_note": None,
+        "approved_at": None,
+        "approved_by": None,
+        "ended_on": None,
+        "end_reason_code": None,
+        "end_note": None,
+        "created_at": at,
+        "updated_at": at,
+    }
 
 
-def refusal(fn: Any, *args: Any) -> SettlementError:
-    with pytest.raises(SettlementError) as e:
+def refusal(fn: Any, *args: Any) -> Forbidden:
+    with pytest.raises(Forbidden) as e:
         fn(*args)
     assert e.value.status == 403
     return e.value

@@ -1,6 +1,10 @@
-"""What the settlement service needs beside the shared service context: the data sealer, the letter
-renderer, the templates and the verification rate limiter. Built from settings without I/O (the font is
-located on first use)."""
+"""What the settlement service's use cases run with.
+
+:class:`Runtime` is what the service needs beside the database: the data sealer, the letter renderer, the
+templates and the verification rate limiter, built from settings without I/O (the font is located on
+first use). ``Ctx`` is the service's typed :class:`~shared.service.ServiceContext` and ``Tx`` the unit of
+work its handlers receive (``shared.usecase.Tx``).
+"""
 
 from __future__ import annotations
 
@@ -11,21 +15,22 @@ from pathlib import Path
 import jinja2
 
 from services.settlement.adapters.pdf import LetterRenderer, find_cjk_font
+from services.settlement.adapters.repository import Repository
 from services.settlement.config import Settings
 from services.settlement.ratelimit import RateLimiter
+from shared.api.errors import Unavailable
+from shared.clock import Clock
 from shared.crypto import Sealed, Sealer, SealError
+from shared.service import ServiceContext, build_context
+from shared.usecase import Tx as UseCaseTx
 from shared.validation import mask_id_number
 
 TEMPLATES = Path(__file__).parent / "templates"
 ID_CONTEXT = "id_number"  # the sealing context intake uses for ID numbers
 
 
-class DataKeyMissing(RuntimeError):
-    pass
-
-
 @dataclass
-class SettlementRuntime:
+class Runtime:
     settings: Settings
     limiter: RateLimiter = field(init=False)
 
@@ -38,9 +43,11 @@ class SettlementRuntime:
         return Sealer(key.get_secret_value()) if key is not None else None
 
     def require_sealer(self) -> Sealer:
+        """The sealer; 503 ``data_key_missing`` without a data key (a consumer dead-letters the event)."""
         if self.sealer is None:
-            raise DataKeyMissing(
-                "SETTLEMENT_DATA_KEY is not configured: ID numbers cannot be opened or sealed"
+            raise Unavailable(
+                "data_key_missing",
+                "SETTLEMENT_DATA_KEY is not configured: ID numbers cannot be opened or sealed",
             )
         return self.sealer
 
@@ -73,5 +80,17 @@ class SettlementRuntime:
     def id_digest(self, id_number: str) -> str:
         return self.require_sealer().digest(id_number, context=ID_CONTEXT)
 
+    def seal_id_number(self, id_number: str) -> dict[str, str]:
+        return self.require_sealer().seal(id_number, context=ID_CONTEXT).as_dict()
+
     def verify_url(self, token: str) -> str:
         return f"{self.settings.public_base_url.rstrip('/')}/verify/{token}"
+
+
+Ctx = ServiceContext[Settings, Runtime, Repository]
+Tx = UseCaseTx[Repository, Runtime]
+
+
+def build_service_context(settings: Settings, clock: Clock | None = None) -> Ctx:
+    """The settlement service's context: nothing connects until first used."""
+    return build_context(settings, clock, Runtime(settings), Repository)
