@@ -35,17 +35,28 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _score(args[1:])
     if args[:1] == ["rank"]:
         return _rank(args[1:])
+    from fastapi import FastAPI
+
     from services.scoring.app import create_app
-    from services.scoring.config import load_settings
+    from services.scoring.config import Settings, load_settings
     from services.scoring.worker import create_worker
-    from shared.service import service_main
+    from shared.service import Worker, service_main
+    from shared.settings import ServiceSettings
+
+    def app(settings: ServiceSettings) -> FastAPI:
+        assert isinstance(settings, Settings)  # load_settings builds scoring's Settings
+        return create_app(settings)
+
+    def worker(settings: ServiceSettings) -> Worker:
+        assert isinstance(settings, Settings)
+        return create_worker(settings)
 
     return service_main(
         args,
         name="scoring",
         load_settings=load_settings,
-        create_app=create_app,  # type: ignore[arg-type]
-        create_worker=create_worker,  # type: ignore[arg-type]
+        create_app=app,
+        create_worker=worker,
         migrations_dir=Path(__file__).parent / "migrations",
         extra_commands={"score": _score, "rank": _rank},
     )

@@ -6,6 +6,7 @@ from fastapi import FastAPI
 
 from services.scoring.api import PERMISSIONS, router
 from services.scoring.config import Settings
+from services.scoring.context import build_service_context
 from shared.clock import Clock
 from shared.service import create_service_app
 
@@ -27,4 +28,5 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
         routers=[router],
         permissions=PERMISSIONS,
         clock=clock,
+        context=build_service_context,
     )

@@ -21,6 +21,9 @@ rounds = sa.Table(
     sa.Column("phase", sa.String(50), nullable=False),
     sa.Column("phases", JSONB, nullable=False),
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    # The envelope time of the phase event this row reflects: an older one changes nothing
+    # (shared.readmodels.apply_round_phase).
+    sa.Column("phase_event_at", sa.DateTime(timezone=True)),
 )
 
 #: One result per application and revision of its verified facts; the highest revision is current.

@@ -15,7 +15,10 @@ from datetime import date
 from decimal import Decimal
 from typing import Final, Literal, TypeAlias
 
-POLICY_VERSION: Final = "graduates-2018"
+from shared.policy.versions import GRADUATE_POLICY_VERSIONS, GraduatePolicyVersion
+
+POLICY_VERSION: Final[GraduatePolicyVersion] = "graduates-2018"
+assert POLICY_VERSION in {v.code for v in GRADUATE_POLICY_VERSIONS}
 
 Education: TypeAlias = Literal["doctor", "master", "bachelor", "junior_college"]
 QuotaTreatment: TypeAlias = Literal["counted", "not_counted", "separate_plan", "direct"]

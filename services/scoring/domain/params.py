@@ -1,13 +1,15 @@
 """Policy parameters: every amount, cap, table, window and cut-over date, as data.
 
-Each policy version says which application rounds it covers and where each parameter
+The version codes and the rounds each governs are ``shared.policy.versions``' (one table for
+all services); here each version's dated parameters are keyed by its code, with where each parameter
 comes from (the article of the source text: seed 001 is the 2018 细则, seed 004 the
 2020-era 细则; ``(data)`` marks readings confirmed against the published lists, see
 ``policy/points.md``). The rules in :mod:`.rules` read nothing but these objects, so a
 new round with new amounts is a new :class:`PolicyVersion`, not a code change.
 
-The registry is checked when this module is imported (:func:`_check_registry`): a
-malformed table fails at start-up, not in the middle of a scoring run.
+The registry is checked when this module is imported (:func:`_check_registry`, and
+:func:`_check_against_shared`: the same codes and years as ``shared.policy``): a malformed table
+fails at start-up, not in the middle of a scoring run.
 """
 
 from __future__ import annotations
@@ -19,6 +21,9 @@ from decimal import Decimal
 from itertools import pairwise
 from types import MappingProxyType
 from typing import Literal
+
+from shared.policy.versions import POINTS_POLICY_VERSIONS as GOVERNED_YEARS
+from shared.policy.versions import PointsPolicyVersion
 
 from .errors import PolicyVersionMismatch, UnknownPolicyRound, UnknownPolicyVersion
 from .months import Month, month_of
@@ -40,6 +45,14 @@ class RoundRange:
 
     def __str__(self) -> str:
         return f"{self.first}–{self.last}" if self.last is not None else f"{self.first} 起"
+
+
+def rounds_governed_by(code: PointsPolicyVersion) -> RoundRange:
+    """The rounds a points policy version governs, as ``shared.policy.versions`` owns them."""
+    for version in GOVERNED_YEARS:
+        if version.code == code:
+            return RoundRange(version.first_year, version.last_year)
+    raise UnknownPolicyVersion(code)  # pragma: no cover - the Literal and the table agree
 
 
 @dataclass(frozen=True, slots=True)
@@ -411,7 +424,7 @@ BJ_POINTS_2020 = PolicyVersion(
     code="bj-points-2020",
     title="北京市积分落户操作管理细则（2020 年起各年度）",
     source="seed 004 北京市积分落户操作管理细则（征求意见稿）, as applied (policy/points.md)",
-    rounds=RoundRange(2020, None),
+    rounds=rounds_governed_by("bj-points-2020"),
     counting=CountingParams(article="第十六条", age_reference_article="第十五条（七）"),
     qualification=QualificationParams(
         residence_permit_article="第十四条（一）",
@@ -494,7 +507,7 @@ BJ_POINTS_2018 = PolicyVersion(
     code="bj-points-2018",
     title="北京市积分落户操作管理细则（试行）（2018、2019 年度）",
     source="seed 001 北京市积分落户操作管理细则（试行）, in force until 2019-12-31 (第十七条); confidence lower",
-    rounds=RoundRange(2018, 2019),
+    rounds=rounds_governed_by("bj-points-2018"),
     counting=CountingParams(article="第十四条", age_reference_article="第十三条（七）"),
     qualification=QualificationParams(
         residence_permit_article="第十二条（一）",
@@ -657,4 +670,13 @@ def _check_registry(versions: tuple[PolicyVersion, ...]) -> None:
         raise ValueError("invalid policy parameters: " + "; ".join(problems))
 
 
+def _check_against_shared(versions: tuple[PolicyVersion, ...]) -> None:
+    """The parameters cover exactly the points policy versions of ``shared.policy``, with their years."""
+    ours = [(v.code, v.rounds.first, v.rounds.last) for v in versions]
+    theirs = [(v.code, v.first_year, v.last_year) for v in GOVERNED_YEARS]
+    if ours != theirs:
+        raise ValueError(f"policy parameters {ours} differ from shared.policy's versions {theirs}")
+
+
 _check_registry(POLICY_VERSIONS)
+_check_against_shared(POLICY_VERSIONS)

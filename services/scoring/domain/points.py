@@ -58,3 +58,8 @@ def times(count: int, points: Decimal) -> Decimal:
     """``count × points`` as a two-place value (never ``-0.00``)."""
     n, d = ratio(points)
     return round2_fraction(count * n, d)
+
+
+def cents(value: Decimal) -> int:
+    """A two-place value as an integer number of hundredths (``Decimal('10.50')`` → ``1050``)."""
+    return int(value * 100)

@@ -1,29 +1,32 @@
-"""The score of one applicant: qualification, indicator lines and total."""
+"""The score of one applicant: qualification, indicator lines and total.
+
+The eleven indicator codes and their order are the programme's (``shared.policy.indicators``).
+"""
 
 from __future__ import annotations
 
 from decimal import Decimal
 from typing import Literal, NamedTuple, TypeAlias
 
+from shared.policy.indicators import INDICATOR_CODES, IndicatorCode
+
 from .texts import Text, render
+
+__all__ = [
+    "CONDITION_CODES",
+    "INDICATOR_CODES",
+    "Checked",
+    "ConditionCode",
+    "ConditionResult",
+    "IndicatorCode",
+    "IndicatorLine",
+    "PointsResult",
+    "Scored",
+]
 
 ConditionCode: TypeAlias = Literal[
     "residence_permit", "retirement_age", "continuous_insurance", "criminal_record"
 ]
-IndicatorCode: TypeAlias = Literal[
-    "employment",
-    "housing",
-    "education",
-    "education_deduction",
-    "job_residence",
-    "innovation",
-    "tax",
-    "tax_violation",
-    "age",
-    "honours",
-    "law_abiding",
-]
-
 CONDITION_CODES: tuple[ConditionCode, ...] = (
     "residence_permit",
     "retirement_age",
@@ -31,21 +34,6 @@ CONDITION_CODES: tuple[ConditionCode, ...] = (
     "criminal_record",
 )
 """The four qualification conditions, in result order."""
-
-INDICATOR_CODES: tuple[IndicatorCode, ...] = (
-    "employment",
-    "housing",
-    "education",
-    "education_deduction",
-    "job_residence",
-    "innovation",
-    "tax",
-    "tax_violation",
-    "age",
-    "honours",
-    "law_abiding",
-)
-"""The eleven indicators, in result order."""
 
 Checked: TypeAlias = tuple[bool, Text]
 """What a qualification rule returns: passed, and the reason."""

@@ -8,25 +8,21 @@ is the precise reading these functions follow.
 Months are handled as month sets (bitsets, see :mod:`.months`): "every month of the
 window has a contribution", "months covered by no own home", "months worked outside the
 central districts" are bit operations, and a month counts at most once per category.
-Everything that depends only on the policy version and the round (dates, windows, the
-texts of the common cases) is computed once per round in a :class:`RoundContext`.
+What depends only on the policy version and the round is in the :class:`~.round_context.RoundContext`
+each rule receives.
 
 A qualification rule returns ``(passed, reason)`` and an indicator rule ``(points,
-explanation)``. Each decides at once and describes its outcome with a registered wording
-function whose arguments are stored with the result (see :mod:`.texts`); the words are
-produced when the explanation is read.
+explanation)``. Each decides at once and names the wording of its outcome (:mod:`.wordings`)
+with the arguments it needs; the words are produced when the explanation is read (:mod:`.texts`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from itertools import count
 from typing import NamedTuple
 
-from .errors import UnknownPolicyVersion
 from .facts import (
     INSURANCE_TYPES,
     AwardItem,
@@ -42,220 +38,19 @@ from .facts import (
     TaxPenalty,
     TenureItem,
 )
-from .months import (
-    MONTH_SET_FIRST,
-    MONTH_SET_LAST,
-    Month,
-    MonthSet,
-    completed_age,
-    describe_runs,
-    month_label,
-    month_of,
-    month_of_date,
-    month_span,
-)
-from .params import INSURANCE_NAMES, AwardRule, PolicyVersion, policy_by_code
-from .points import ZERO, from_cents, round2_fraction, times
+from .months import MONTH_SET_FIRST, MONTH_SET_LAST, Month, MonthSet, completed_age, month_label, month_span
+from .params import AwardRule
+from .points import ZERO, cents, from_cents, round2_fraction, times
 from .result import Checked, Scored
-from .texts import ContextRef, register_context, set_context_resolver, wording
+from .round_context import RoundContext
 
 _INSURANCE_INDEX = {name: i for i, name in enumerate(INSURANCE_TYPES)}
 _LEVEL_ORDER = {"junior_college": 0, "bachelor": 1, "master": 2, "doctor": 3}
 
 
-def _cents(value: Decimal) -> int:
-    return int(value * 100)
-
-
-# --------------------------------------------------------------------------- round context
-
-
-@dataclass(frozen=True, slots=True, eq=False)
-class RoundContext:
-    """A policy version applied to application round ``year``: its dates and windows.
-
-    Dates follow policy/points.md, "Dates of a round": the counting end E is 31 December
-    of year−1 (seed 004 第十六条) and the age reference A is 1 January of year−1 (seed 004
-    第十五条（七））.
-    """
-
-    policy: PolicyVersion
-    year: int
-    ref: ContextRef
-    """How stored texts refer to this context (see :mod:`.texts`)."""
-    counting_end: date
-    age_reference: date
-    last_month: Month
-    """The month of E: everything is counted up to and including it."""
-    up_to_end: MonthSet
-    employment_window: MonthSet
-    continuous_first: Month
-    continuous_window: MonthSet
-    lease_cutover_month: Month
-    implied_rental_window: MonthSet
-    job_residence_window: MonthSet
-    tax_years: tuple[int, ...]
-    tax_violation_start: date
-    law_abiding_start: date
-    employment_rate: tuple[int, int]
-    """Points per month as ``(numerator, denominator)``: 3 a year = 3/12."""
-    own_rate: tuple[int, int]
-    dormitory_rate: tuple[int, int]
-    rented_rate: tuple[int, int]
-    deduction_ratio: tuple[int, int, int]
-    """Education deduction = (employment months × a + residence months × b) ÷ c."""
-    age_points: tuple[tuple[int, Decimal], ...]
-    words: dict[str, str]
-    """Fixed fragments of the explanations of this round (articles, dates, rates)."""
-    # Results that depend on the round only, built once.
-    continuous_passed: Checked
-    criminal_passed: Checked
-    criminal_failed: Checked
-    no_job_residence: Scored
-    no_innovation: Scored
-    no_tax_violation: Scored
-    no_honours: Scored
-    no_detention: Scored
-    no_education: Scored
-    no_education_deduction: Scored
-
-
-def _rate(points_per_year: Decimal) -> tuple[int, int]:
-    n, d = points_per_year.as_integer_ratio()
-    return n, 12 * d
-
-
-def _build_context(policy: PolicyVersion, year: int, ref: ContextRef) -> RoundContext:
-    end = date(year - 1, 12, 31)
-    last = month_of(year - 1, 12)
-    q = policy.qualification
-    continuous_first = last - 12 * q.continuous_insurance_years + 1
-    cutover = month_of_date(policy.housing.lease_cutover)
-    housing = policy.housing
-    tv = policy.tax_violation
-    la = policy.law_abiding
-    tv_start = tv.window.start(year)
-    la_start = la.window.start(year)
-    jr = policy.job_residence
-    edu = policy.education
-    e_n, e_d = edu.deduction_employment_points_per_year.as_integer_ratio()
-    r_n, r_d = edu.deduction_residence_points_per_year.as_integer_ratio()
-    if edu.deduction_article is not None:
-        no_deduction: Scored = (ZERO, f"{edu.deduction_article}: 无计分学历，不扣除")
-    else:
-        no_deduction = (ZERO, f"{edu.article}: 本版本细则无学历期间积分扣除")
-    emp = policy.employment
-    years = tuple(range(year - policy.tax.years, year))
-    words = {
-        "end": end.isoformat(),
-        "permit": f"{q.residence_permit_article}: 居住证申领于 ",
-        "retirement": f"{q.retirement_article}: 截至 {end.isoformat()} 年满 ",
-        "employment": (
-            f"{emp.article}: {month_label(emp.count_from)} 至 {month_label(last)} 正常缴费月数最多的险种（"
-        ),
-        "employment_rate": f" 个月 × {emp.points_per_year / 12} = ",
-        "housing": f"{housing.article}: ",
-        "own_rate": f" 个月 × {housing.points_per_year_own} ÷ 12 = ",
-        "dormitory_rate": f" 个月 × {housing.points_per_year_dormitory} ÷ 12 = ",
-        "rented_rate": f" × {housing.points_per_year_rented} ÷ 12 = ",
-        "cutover": month_label(cutover),
-        "education": f"{edu.article}、{edu.table}: ",
-        "deduction": f"{edu.deduction_article}: 毕业前 ",
-        "deduction_employment": f" 个月 × {edu.deduction_employment_points_per_year / 12} + 合法稳定住所 ",
-        "deduction_residence": f" 个月 × {edu.deduction_residence_points_per_year} ÷ 12 = ",
-        "age": f"{policy.age.article}: 截至 {date(year - 1, 1, 1).isoformat()} 年满 ",
-        "tax": f"{policy.tax.article}: ",
-        "tax_span": f"{years[0]}–{years[-1]}",
-    }
-    return RoundContext(
-        policy=policy,
-        year=year,
-        ref=ref,
-        counting_end=end,
-        age_reference=date(year - 1, 1, 1),
-        last_month=last,
-        up_to_end=month_span(MONTH_SET_FIRST, last),
-        employment_window=month_span(policy.employment.count_from, last),
-        continuous_first=continuous_first,
-        continuous_window=month_span(continuous_first, last),
-        lease_cutover_month=cutover,
-        implied_rental_window=month_span(housing.implied_rental_from, min(cutover - 1, last)),
-        job_residence_window=month_span(jr.count_from, last),
-        tax_years=years,
-        tax_violation_start=tv_start,
-        law_abiding_start=la_start,
-        employment_rate=_rate(emp.points_per_year),
-        own_rate=_rate(housing.points_per_year_own),
-        dormitory_rate=_rate(housing.points_per_year_dormitory),
-        rented_rate=_rate(housing.points_per_year_rented),
-        deduction_ratio=(e_n * r_d, r_n * e_d, 12 * e_d * r_d),
-        age_points=tuple((age, from_cents(_cents(points))) for age, points in policy.age.bands),
-        words=words,
-        continuous_passed=(
-            True,
-            f"{q.insurance_article}: {month_label(continuous_first)} 至 {month_label(last)} 共 "
-            f"{12 * q.continuous_insurance_years} 个月五险均有正常缴费",
-        ),
-        criminal_passed=(True, f"{q.criminal_record_article}: 无刑事犯罪记录"),
-        criminal_failed=(False, f"{q.criminal_record_article}: 有刑事犯罪记录"),
-        no_job_residence=(ZERO, f"{jr.article}: {month_label(last)} 未在城六区以外的自有住所居住，不积分"),
-        no_innovation=(ZERO, f"{policy.innovation.article}、{policy.innovation.table}: 无创新创业项目"),
-        no_tax_violation=(
-            ZERO,
-            f"{tv.article}: {tv_start.isoformat()} 至 {end.isoformat()} 无罚款 ≥ {tv.min_fine} 元的涉税行政处罚",
-        ),
-        no_honours=(
-            ZERO,
-            f"{policy.honours.article}、{policy.honours.table}: 无 {end.isoformat()} 前获得的荣誉表彰称号",
-        ),
-        no_detention=(ZERO, f"{la.article}: {la_start.isoformat()} 至 {end.isoformat()} 无行政拘留记录"),
-        no_education=(ZERO, f"{edu.article}、{edu.table}: 无可计分的经教育部认可的学历（学位）"),
-        no_education_deduction=no_deduction,
-    )
-
-
-_CONTEXTS: dict[tuple[int, int], RoundContext] = {}
-_UNREGISTERED = count(1)
-
-
-def round_context(policy: PolicyVersion, year: int) -> RoundContext:
-    """The context of ``policy`` applied to round ``year``, built once per pair.
-
-    Contexts live as long as the process (stored texts refer to them); there is one per
-    policy version and round, so a handful in practice.
-    """
-    key = (id(policy), year)
-    ctx = _CONTEXTS.get(key)
-    if ctx is None or ctx.policy is not policy:
-        try:
-            registered = policy_by_code(policy.code) is policy
-        except UnknownPolicyVersion:
-            registered = False
-        code = policy.code if registered else f"{policy.code}#{next(_UNREGISTERED)}"
-        ctx = _CONTEXTS[key] = _build_context(policy, year, (code, year))
-        register_context(ctx.ref, ctx)
-    return ctx
-
-
-def _resolve_context(ref: ContextRef) -> RoundContext:
-    code, year = ref
-    try:
-        return round_context(policy_by_code(code), year)
-    except UnknownPolicyVersion:
-        raise LookupError(
-            f"an explanation refers to policy version {code!r}, unknown in this process"
-        ) from None
-
-
-set_context_resolver(_resolve_context)
-
-
 def _bit(months: MonthSet, month: Month) -> bool:
     offset = month - MONTH_SET_FIRST
     return offset >= 0 and bool((months >> offset) & 1)
-
-
-# --------------------------------------------------------------------------- insurance
 
 
 class InsuranceMonths(NamedTuple):
@@ -294,20 +89,6 @@ def insurance_months(records: Iterable[InsuranceRecord], central: frozenset[str]
     return InsuranceMonths(tuple(normal), tuple(back), outside)
 
 
-# --------------------------------------------------------------------------- qualification
-
-
-@wording("residence_permit")
-def _permit_text(ctx: RoundContext, issued_on: date | None) -> str:
-    w = ctx.words
-    if issued_on is None:
-        return (
-            f"{ctx.policy.qualification.residence_permit_article}: 无北京市居住证记录，须在 {w['end']} 前申领"
-        )
-    verdict = "不晚于" if issued_on <= ctx.counting_end else "晚于"
-    return f"{w['permit']}{issued_on.isoformat()}，{verdict} {w['end']}"
-
-
 def residence_permit_condition(issued_on: date | None, ctx: RoundContext) -> Checked:
     """持有本市居住证 (seed 004 第十四条（一）; seed 001 第十二条（一））.
 
@@ -315,12 +96,6 @@ def residence_permit_condition(issued_on: date | None, ctx: RoundContext) -> Che
     """
     passed = issued_on is not None and issued_on <= ctx.counting_end
     return (passed, ("residence_permit", ctx.ref, issued_on))
-
-
-@wording("retirement_age")
-def _retirement_text(ctx: RoundContext, age: int, limit: int, who: str) -> str:
-    verdict = "低于" if age < limit else "已达到"
-    return f"{ctx.words['retirement']}{age} 周岁，{verdict}{who}法定退休年龄 {limit} 周岁"
 
 
 def retirement_age_condition(person: Person, ctx: RoundContext) -> Checked:
@@ -338,24 +113,6 @@ def retirement_age_condition(person: Person, ctx: RoundContext) -> Checked:
     else:
         limit, who = q.retirement_age_female_worker, "女工人"
     return (age < limit, ("retirement_age", ctx.ref, age, limit, who))
-
-
-@wording("continuous_insurance")
-def _continuous_text(ctx: RoundContext, missing: tuple[MonthSet, ...], back_only: tuple[int, ...]) -> str:
-    q = ctx.policy.qualification
-    limit = q.max_back_paid_months
-    problems: list[str] = []
-    for i, name in enumerate(INSURANCE_TYPES):
-        if missing[i]:
-            problems.append(f"{INSURANCE_NAMES[name]} {describe_runs(missing[i])} 无缴费记录")
-        if back_only[i] > limit:
-            problems.append(f"{INSURANCE_NAMES[name]}补缴 {back_only[i]} 个月，超过 {limit} 个月")
-    if not problems:
-        return (
-            f"{q.insurance_article}: {month_label(ctx.continuous_first)} 至 {month_label(ctx.last_month)} "
-            f"五险每月均有缴费，各险种补缴不超过 {limit} 个月"
-        )
-    return f"{q.insurance_article}: " + "；".join(problems)
 
 
 def continuous_insurance_condition(ins: InsuranceMonths, ctx: RoundContext) -> Checked:
@@ -381,9 +138,6 @@ def criminal_record_condition(criminal_record: bool, ctx: RoundContext) -> Check
     return ctx.criminal_failed if criminal_record else ctx.criminal_passed
 
 
-# --------------------------------------------------------------------------- employment
-
-
 class EmploymentBasis(NamedTuple):
     """What the employment indicator counted; the education deduction reuses it."""
 
@@ -391,12 +145,6 @@ class EmploymentBasis(NamedTuple):
     counted: MonthSet
     """The months counted: normal months of the chosen type from the start month to E."""
     insurance: str
-
-
-@wording("employment")
-def _employment_text(ctx: RoundContext, insurance: str, months: int, points: Decimal) -> str:
-    w = ctx.words
-    return f"{w['employment']}{INSURANCE_NAMES[insurance]}，不含补缴）{months}{w['employment_rate']}{points}"
 
 
 def employment_points(ins: InsuranceMonths, ctx: RoundContext) -> tuple[Scored, EmploymentBasis]:
@@ -418,9 +166,6 @@ def employment_points(ins: InsuranceMonths, ctx: RoundContext) -> tuple[Scored, 
     name = INSURANCE_TYPES[best]
     line = (points, ("employment", ctx.ref, name, best_count, points))
     return line, EmploymentBasis(best_count, best_set, name)
-
-
-# --------------------------------------------------------------------------- housing
 
 
 class ResidenceMonths(NamedTuple):
@@ -491,27 +236,6 @@ def residence_months(
     return ResidenceMonths(own, dorm, rented, implied, outside)
 
 
-@wording("housing")
-def _housing_text(
-    ctx: RoundContext,
-    total: int,
-    cap: int,
-    counts: tuple[int, int, int],
-    points: tuple[Decimal, Decimal, Decimal, Decimal],
-    implied: int,
-) -> str:
-    w = ctx.words
-    cap_note = ""
-    if total > cap:
-        cap_note = f"居住共 {total} 个月，超过合法稳定就业 {cap} 个月，按 {cap} 个月计（优先自有住所，其次单位宿舍、租赁住所）；"
-    rent_note = f"（{w['cutover']} 前按同期就业计 {implied} 个月）" if implied else ""
-    return (
-        f"{w['housing']}{cap_note}自有住所 {counts[0]}{w['own_rate']}{points[0]}；"
-        f"单位宿舍 {counts[1]}{w['dormitory_rate']}{points[1]}；"
-        f"租赁住所 {counts[2]} 个月{rent_note}{w['rented_rate']}{points[2]}；每类分别四舍五入后合计 {points[3]}"
-    )
-
-
 def housing_points(res: ResidenceMonths, employment_months: int, ctx: RoundContext) -> Scored:
     """合法稳定住所 (seed 004 第十五条（二）; seed 001 第十三条（二））.
 
@@ -542,26 +266,6 @@ def housing_points(res: ResidenceMonths, employment_months: int, ctx: RoundConte
         res.implied_rented.bit_count(),
     )
     return (points, text)
-
-
-# --------------------------------------------------------------------------- education
-
-
-@wording("education")
-def _education_text(ctx: RoundContext, label: str, graduated_on: date, points: Decimal) -> str:
-    return f"{ctx.words['education']}{label}（{graduated_on.isoformat()} 毕业）= {points}，取最高一项，不累计"
-
-
-@wording("education_deduction")
-def _deduction_text(
-    ctx: RoundContext, first: Month, grad: Month, employment: int, residence: int, cents: int
-) -> str:
-    w = ctx.words
-    return (
-        f"{w['deduction']}{(grad - first + 1) // 12} 年（{month_label(first)} 至 {month_label(grad)}）内合法稳定就业 "
-        f"{employment}{w['deduction_employment']}{residence}{w['deduction_residence']}{from_cents(cents)}，"
-        f"扣除 {from_cents(-cents)}"
-    )
 
 
 def education_points(
@@ -609,30 +313,13 @@ def education_points(
     if best is None:
         return ctx.no_education, ctx.no_education_deduction
     key, label, row_points, first, grad, emp, res_n = best
-    points = from_cents(_cents(row_points))
+    points = from_cents(cents(row_points))
     edu = (points, ("education", ctx.ref, label, key[2], points))
     if not with_deduction:
         return edu, ctx.no_education_deduction
-    cents = key[1]
-    ded = (from_cents(-cents), ("education_deduction", ctx.ref, first, grad, emp, res_n, cents))
+    deducted = key[1]
+    ded = (from_cents(-deducted), ("education_deduction", ctx.ref, first, grad, emp, res_n, deducted))
     return edu, ded
-
-
-# --------------------------------------------------------------------------- job residence
-
-
-@wording("job_residence")
-def _job_residence_text(
-    ctx: RoundContext, lw: int, lo: int, lw_pts: Decimal, lo_pts: Decimal, capped: bool, points: Decimal
-) -> str:
-    p = ctx.policy.job_residence
-    lo_note = f"，上限 {p.live_cap}" if capped else ""
-    return (
-        f"{p.article}: {month_label(p.count_from)} 至 {month_label(ctx.last_month)} 在城六区以外自有住所居住且在"
-        f"城六区以外就业 {lw} 个月（满 {lw // 12} 年 × {p.live_and_work_points_per_year} = {lw_pts}），"
-        f"仅居住 {lo} 个月（满 {lo // 12} 年 × {p.live_points_per_year} = {lo_pts}{lo_note}），"
-        f"合计上限 {p.cap} → {points}"
-    )
 
 
 def job_residence_points(res: ResidenceMonths, ins: InsuranceMonths, ctx: RoundContext) -> Scored:
@@ -658,14 +345,11 @@ def job_residence_points(res: ResidenceMonths, ins: InsuranceMonths, ctx: RoundC
     capped = p.live_cap is not None and lo_pts > p.live_cap
     if capped:
         assert p.live_cap is not None
-        lo_pts = from_cents(_cents(p.live_cap))
+        lo_pts = from_cents(cents(p.live_cap))
     points = lw_pts + lo_pts
     if points > p.cap:
-        points = from_cents(_cents(p.cap))
+        points = from_cents(cents(p.cap))
     return (points, ("job_residence", ctx.ref, lw, lo, lw_pts, lo_pts, capped, points))
-
-
-# --------------------------------------------------------------------------- innovation
 
 
 def _award_points(item: AwardItem, rule: AwardRule | None, ctx: RoundContext) -> tuple[Decimal, str]:
@@ -732,17 +416,6 @@ def _tenure_points(item: TenureItem, ctx: RoundContext) -> tuple[Decimal, str]:
     )
 
 
-@wording("innovation")
-def _innovation_text(ctx: RoundContext, scored: tuple[tuple[Decimal, str], ...], points: Decimal) -> str:
-    p = ctx.policy.innovation
-    head = f"{p.article}、{p.table}"
-    if points <= 0:
-        return f"{head}: " + "；".join(t for _, t in scored) + " → 0.00"
-    others = [t for _, t in scored[1:]]
-    tail = f"（另：{'；'.join(others)}）" if others else ""
-    return f"{head}: 取最高单项，不累计：{scored[0][1]}，上限 {p.cap} → {points}{tail}"
-
-
 def innovation_points(items: Iterable[InnovationItem], ctx: RoundContext) -> Scored:
     """创新创业 (seed 004 第十五条（五）and 附件3; seed 001 第十三条（五）and 附2).
 
@@ -764,29 +437,8 @@ def innovation_points(items: Iterable[InnovationItem], ctx: RoundContext) -> Sco
         return ctx.no_innovation
     scored.sort(key=lambda s: (-s[0], s[1]))
     best = scored[0][0]
-    points = from_cents(_cents(min(best, p.cap))) if best > 0 else ZERO
+    points = from_cents(cents(min(best, p.cap))) if best > 0 else ZERO
     return (points, ("innovation", ctx.ref, tuple(scored), points))
-
-
-# --------------------------------------------------------------------------- tax
-
-
-@wording("tax")
-def _tax_text(ctx: RoundContext, sums: tuple[Decimal, ...], high: int, points: Decimal) -> str:
-    p = ctx.policy.tax
-    w = ctx.words
-    years = ctx.tax_years
-    unpaid = [str(y) for y, amount in zip(years, sums, strict=True) if amount <= 0]
-    if unpaid:
-        return f"{w['tax']}{'、'.join(unpaid)} 年无在京个人所得税，{w['tax_span']} 未连续纳税，不积分"
-    amounts = "、".join([f"{y} 年 {amount} 元" for y, amount in zip(years, sums, strict=True)])
-    if p.mode == "per_year":
-        return (
-            f"{w['tax']}{w['tax_span']} 连续纳税（{amounts}）；纳税额 ≥ {p.threshold} 元的年度 {high} 个"
-            f" × {p.points}，上限 {p.cap} → {points}"
-        )
-    verdict = "不低于" if points > 0 else "低于"
-    return f"{w['tax']}{w['tax_span']} 连续纳税（{amounts}），年均{verdict} {p.threshold} 元 → {points}"
 
 
 def tax_points(records: Iterable[IncomeTaxRecord], ctx: RoundContext) -> Scored:
@@ -810,19 +462,10 @@ def tax_points(records: Iterable[IncomeTaxRecord], ctx: RoundContext) -> Scored:
     if all(amount > 0 for amount in sums):
         if p.mode == "per_year":
             high = sum(1 for amount in sums if amount >= p.threshold)
-            points = min(times(high, p.points), from_cents(_cents(p.cap)))
+            points = min(times(high, p.points), from_cents(cents(p.cap)))
         elif sum(sums, ZERO) >= p.threshold * count:
-            points = from_cents(_cents(min(p.points, p.cap)))
+            points = from_cents(cents(min(p.points, p.cap)))
     return (points, ("tax", ctx.ref, tuple(sums), high, points))
-
-
-@wording("tax_violation")
-def _tax_violation_text(ctx: RoundContext, hits: tuple[date, ...], points: Decimal) -> str:
-    p = ctx.policy.tax_violation
-    return (
-        f"{p.article}: {ctx.tax_violation_start.isoformat()} 至 {ctx.counting_end.isoformat()} 罚款 ≥ {p.min_fine} 元"
-        f"的涉税行政处罚 {len(hits)} 次（{'、'.join(d.isoformat() for d in hits)}）× {p.points_each} = {points}"
-    )
 
 
 def tax_violation_points(penalties: Iterable[TaxPenalty], ctx: RoundContext) -> Scored:
@@ -841,14 +484,6 @@ def tax_violation_points(penalties: Iterable[TaxPenalty], ctx: RoundContext) -> 
     return (points, ("tax_violation", ctx.ref, tuple(hits), points))
 
 
-# --------------------------------------------------------------------------- age, honours, law
-
-
-@wording("age")
-def _age_text(ctx: RoundContext, birth: date, age: int, points: Decimal) -> str:
-    return f"{ctx.words['age']}{age} 周岁（出生于 {birth.isoformat()}）→ {points}"
-
-
 def age_points(person: Person, ctx: RoundContext) -> Scored:
     """年龄 (seed 004 第十五条（七）; seed 001 第十三条（七））.
 
@@ -864,12 +499,6 @@ def age_points(person: Person, ctx: RoundContext) -> Scored:
     return (points, ("age", ctx.ref, person.birth_date, age, points))
 
 
-@wording("honours")
-def _honours_text(ctx: RoundContext, held: tuple[str, ...], points: Decimal) -> str:
-    p = ctx.policy.honours
-    return f"{p.article}、{p.table}: {'、'.join(held)} = {points}（不累计）"
-
-
 def honours_points(honours: Iterable[Honour], ctx: RoundContext) -> Scored:
     """荣誉表彰 (seed 004 第十五条（八）and 附件4; seed 001 第十三条（八）and 附3).
 
@@ -882,17 +511,8 @@ def honours_points(honours: Iterable[Honour], ctx: RoundContext) -> Scored:
     held = sorted({titles[t] for t, on in honours if t in titles and (on is None or on <= end)})
     if not held:
         return ctx.no_honours
-    points = from_cents(_cents(p.points))
+    points = from_cents(cents(p.points))
     return (points, ("honours", ctx.ref, tuple(held), points))
-
-
-@wording("law_abiding")
-def _law_abiding_text(ctx: RoundContext, hits: tuple[date, ...], points: Decimal) -> str:
-    p = ctx.policy.law_abiding
-    return (
-        f"{p.article}: {ctx.law_abiding_start.isoformat()} 至 {ctx.counting_end.isoformat()} 行政拘留 {len(hits)} 次"
-        f"（{'、'.join(d.isoformat() for d in hits)}）× {p.points_each} = {points}"
-    )
 
 
 def law_abiding_points(detentions: Iterable[Detention], ctx: RoundContext) -> Scored:

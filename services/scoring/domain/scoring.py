@@ -6,8 +6,8 @@ from .facts import PointsFacts
 from .params import PolicyVersion, resolve_policy
 from .points import ZERO
 from .result import PointsResult
+from .round_context import context_for_request, round_context
 from .rules import (
-    RoundContext,
     age_points,
     continuous_insurance_condition,
     criminal_record_condition,
@@ -22,13 +22,9 @@ from .rules import (
     residence_months,
     residence_permit_condition,
     retirement_age_condition,
-    round_context,
     tax_points,
     tax_violation_points,
 )
-
-_CONTEXT_BY_REQUEST: dict[tuple[int, str | None], RoundContext] = {}
-"""(round, requested version) → context; registered versions never change."""
 
 
 def score(facts: PointsFacts, policy: PolicyVersion | None = None) -> PointsResult:
@@ -41,11 +37,7 @@ def score(facts: PointsFacts, policy: PolicyVersion | None = None) -> PointsResu
     """
     year = facts.application_year
     if policy is None:
-        ctx = _CONTEXT_BY_REQUEST.get((year, facts.policy_version))
-        if ctx is None:
-            ctx = round_context(resolve_policy(year, facts.policy_version), year)
-            if len(_CONTEXT_BY_REQUEST) < 4096:
-                _CONTEXT_BY_REQUEST[(year, facts.policy_version)] = ctx
+        ctx = context_for_request(year, facts.policy_version)
         policy = ctx.policy
     else:
         if not policy.rounds.covers(year):

@@ -14,9 +14,9 @@ import pytest
 
 from services.scoring.app import create_app
 from services.scoring.config import Settings
+from services.scoring.context import build_service_context
 from shared.api.auth import generate_keypair, issue_token
 from shared.clock import BEIJING, ManualClock
-from shared.service import build_context
 
 REPO = Path(__file__).resolve().parents[3]
 SHARED = REPO.parent / "shared"
@@ -124,7 +124,7 @@ async def staff_client() -> AsyncIterator[httpx.AsyncClient]:
     )
     clock = ManualClock(datetime(2022, 6, 1, 9, 0, tzinfo=BEIJING))
     app = create_app(settings, clock)
-    app.state.ctx = build_context(settings, clock)
+    app.state.ctx = build_service_context(settings, clock)
     token = issue_token(
         priv, subject="staff-1", roles=["bureau_staff"], now=clock.now(), ttl=timedelta(days=1)
     )

@@ -16,11 +16,16 @@ import pytest
 
 from services.scoring.app import create_app
 from services.scoring.config import Settings
+from services.scoring.context import build_service_context
 from services.scoring.worker import create_worker
 from shared.api.auth import generate_keypair, issue_token
 from shared.clock import BEIJING, ManualClock
 from shared.events.contracts.intake import PhaseDates, RoundPhaseChangedV1
-from shared.events.contracts.review import IndicatorVerification, VerificationCompletedV1
+from shared.events.contracts.review import (
+    IndicatorVerification,
+    VerificationCompletedV1,
+    VerificationCompletedV2,
+)
 from shared.messaging.kafka import make_producer
 from shared.messaging.outbox import Outbox, OutboxRelay
 from shared.service import build_context
@@ -45,7 +50,7 @@ class Env:
             service_name="review", database_url=review_url, **infra.settings_kwargs(prefix)
         )
         self.app = create_app(self.settings, self.clock)
-        self.ctx = build_context(self.settings, self.clock)
+        self.ctx = build_service_context(self.settings, self.clock)
         self.app.state.ctx = self.ctx
         self.up_ctx = build_context(self.upstream, self.clock)
 
@@ -92,7 +97,22 @@ async def env(infra: Infra, topic_prefix: str) -> AsyncIterator[Env]:
 
 def verified(
     app_id: str, revision: int, facts: dict[str, Any], round_id: str = "pts-2022"
+) -> VerificationCompletedV2:
+    """What review emits: v2, the facts a points-facts model."""
+    return VerificationCompletedV2(
+        application_id=app_id,
+        revision=revision,
+        round_id=round_id,
+        program="points",
+        facts=facts,  # validated into PointsFacts
+        statuses=[IndicatorVerification(indicator="employment", status="confirmed")],
+    )
+
+
+def verified_v1(
+    app_id: str, revision: int, facts: dict[str, Any], round_id: str = "pts-2022"
 ) -> VerificationCompletedV1:
+    """A v1 event (from before review emitted v2, or a replayed dead letter): upcast on receipt."""
     return VerificationCompletedV1(
         application_id=app_id,
         revision=revision,
@@ -141,21 +161,42 @@ async def test_a_later_revision_supersedes_and_the_history_is_kept(env: Env) -> 
         ).status_code == 403
 
 
-async def test_invalid_verified_facts_are_dead_lettered_with_the_offending_fields(env: Env) -> None:
-    bad = {**OFFICIAL["facts"], "person": {"birth_date": "1981-13-01", "sex": "x"}}
-    await env.publish(
-        (verified("PTS-3", 1, bad), "PTS-3"), (verified("PTS-4", 1, OFFICIAL["facts"]), "PTS-4")
-    )
-    events = await score_events(env, 1)
-    assert [e["subject"] for e in events] == ["PTS-4"]  # the partition moved on
+async def dead_letters(env: Env, n: int) -> list[dict[str, Any]]:
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=env.app), base_url="http://t") as http:
         for _ in range(100):
             page = (await http.get("/v1/ops/dead-letters", headers=env.token("operations_admin"))).json()
-            if page["total"]:
+            if page["total"] >= n:
                 break
             await asyncio.sleep(0.1)
-    assert page["items"][0]["reason_code"] == "invalid_facts"
-    assert "person.birth_date" in page["items"][0]["error"] and "person.sex" in page["items"][0]["error"]
+    items: list[dict[str, Any]] = page["items"]
+    return items
+
+
+async def test_invalid_verified_facts_are_dead_lettered_with_the_offending_fields(env: Env) -> None:
+    # verification.completed v2 carries points facts: facts that are not valid can only come in a v1
+    # event, whose upcast refuses them before the handler runs (invalid_payload, naming the fields).
+    bad = {**OFFICIAL["facts"], "person": {"birth_date": "1981-13-01", "sex": "x"}}
+    await env.publish(
+        (verified_v1("PTS-3", 1, bad), "PTS-3"), (verified_v1("PTS-4", 1, OFFICIAL["facts"]), "PTS-4")
+    )
+    events = await score_events(env, 1)
+    assert [e["subject"] for e in events] == ["PTS-4"]  # the partition moved on
+    (letter,) = await dead_letters(env, 1)
+    assert letter["reason_code"] == "invalid_payload"
+    assert "facts.person.birth_date" in letter["error"] and "facts.person.sex" in letter["error"]
+
+
+async def test_facts_the_rules_refuse_are_dead_lettered_as_invalid_facts(env: Env) -> None:
+    # Valid points facts naming a policy version that does not govern their round: scoring refuses them.
+    mismatched = {**OFFICIAL["facts"], "policy_version": "bj-points-2018"}
+    await env.publish(
+        (verified("PTS-5", 1, mismatched), "PTS-5"), (verified("PTS-6", 1, OFFICIAL["facts"]), "PTS-6")
+    )
+    events = await score_events(env, 1)
+    assert [e["subject"] for e in events] == ["PTS-6"]
+    (letter,) = await dead_letters(env, 1)
+    assert letter["reason_code"] == "invalid_facts"
+    assert "policy_version" in letter["error"] and "PTS-5 r1" in letter["error"]
 
 
 def with_total_shift(facts: dict[str, Any], honours: bool, detentions: int) -> dict[str, Any]:

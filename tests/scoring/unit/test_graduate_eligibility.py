@@ -55,7 +55,8 @@ def _with(doc: dict[str, Any], **graduate: Any) -> dict[str, Any]:
 
 
 def _check(result: dict[str, Any], code: str) -> bool | None:
-    return next(c["passed"] for c in result["checks"] if c["code"] == code)
+    passed: bool | None = next(c["passed"] for c in result["checks"] if c["code"] == code)
+    return passed
 
 
 @pytest.mark.parametrize(
