@@ -5,11 +5,25 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from fastapi import FastAPI
+
 from services.intake.app import create_app
 from services.intake.cli import create_user
-from services.intake.config import load_settings
+from services.intake.config import Settings, load_settings
 from services.intake.worker import create_worker
-from shared.service import service_main
+from shared.service import Worker, service_main
+from shared.settings import ServiceSettings
+
+
+def _api(settings: ServiceSettings) -> FastAPI:
+    assert isinstance(settings, Settings)  # load_settings builds intake's Settings
+    return create_app(settings)
+
+
+def _worker(settings: ServiceSettings) -> Worker:
+    assert isinstance(settings, Settings)
+    return create_worker(settings)
+
 
 if __name__ == "__main__":
     sys.exit(
@@ -17,8 +31,8 @@ if __name__ == "__main__":
             sys.argv[1:],
             name="intake",
             load_settings=load_settings,
-            create_app=create_app,  # type: ignore[arg-type]
-            create_worker=create_worker,  # type: ignore[arg-type]
+            create_app=_api,
+            create_worker=_worker,
             migrations_dir=Path(__file__).parent / "migrations",
             extra_commands={"create-user": create_user},
         )

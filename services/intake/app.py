@@ -8,16 +8,14 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
 
-from services.intake.adapters.storage import MaterialCorrupted, MaterialStoreError
-from services.intake.api import PERMISSIONS, router
 from services.intake.config import Settings
-from services.intake.runtime import IntakeRuntime
+from services.intake.context import build_service_context
+from services.intake.routes import PERMISSIONS, router
 from shared.api.auth import Principal, Role
 from shared.api.errors import error_json
 from shared.clock import Clock
-from shared.service import ServiceContext, create_service_app
+from shared.service import AnyContext, create_service_app
 
 log = logging.getLogger(__name__)
 
@@ -43,11 +41,12 @@ phase and its dates.
 
 
 @contextlib.asynccontextmanager
-async def _close_runtime(app: FastAPI, _: ServiceContext) -> AsyncIterator[None]:
+async def _close_runtime(app: FastAPI, ctx: AnyContext) -> AsyncIterator[None]:
+    """The material store's connections (S3) are closed with the app."""
     try:
         yield
     finally:
-        await app.state.intake.aclose()
+        await ctx.runtime.aclose()
 
 
 def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
@@ -67,26 +66,10 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
         routers=[router],
         permissions=PERMISSIONS,
         clock=clock,
+        context=build_service_context,
         api_keys=api_keys,
         lifespan_extra=_close_runtime,
     )
-    app.state.intake = IntakeRuntime(settings)
-
-    @app.exception_handler(MaterialStoreError)
-    async def material_store_failed(request: Request, exc: MaterialStoreError) -> JSONResponse:
-        # The message names the operation, the digest's start and the S3 status/code; never a credential.
-        log.error("material store: %s (%s %s)", exc, request.method, request.url.path)
-        if isinstance(exc, MaterialCorrupted):
-            # 502: the storage back end answered with content that is not what was stored.
-            return error_json(
-                502, "material_corrupted", "The stored file failed its integrity check; it has been logged."
-            )
-        return error_json(
-            503,
-            "material_store_unavailable",
-            "The material store is unavailable; try again later.",
-            headers={"Retry-After": "30"},
-        )
 
     upload_limit = settings.materials_max_bytes + 64 * 1024  # the file plus multipart framing
 

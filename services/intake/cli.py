@@ -12,11 +12,11 @@ import sys
 from pydantic import ValidationError
 
 from services.intake.config import load_settings
+from services.intake.context import build_service_context
 from services.intake.handlers.accounts import create_staff_account
-from services.intake.runtime import IntakeRuntime
+from services.intake.routes.accounts import staff_command
 from services.intake.schemas import StaffAccountIn
 from shared.api.errors import ApiError
-from shared.service import build_context
 
 
 def create_user(argv: list[str]) -> int:
@@ -62,9 +62,9 @@ def create_user(argv: list[str]) -> int:
     settings = load_settings()
 
     async def run() -> int:
-        ctx = build_context(settings)
+        ctx = build_service_context(settings)
         try:
-            account = await create_staff_account(ctx, IntakeRuntime(settings), None, body)
+            account = await ctx.run(create_staff_account, staff_command(body, "bootstrap"), actor="bootstrap")
         except ApiError as e:
             print(f"{e.code}: {e.message}", file=sys.stderr)
             return 1

@@ -18,13 +18,13 @@ import httpx
 
 from services.intake.app import create_app
 from services.intake.config import Settings
-from services.intake.handlers.accounts import create_staff_account
-from services.intake.runtime import IntakeRuntime
-from services.intake.schemas import FACTS_EXAMPLE, StaffAccountIn
+from services.intake.context import Ctx, build_service_context
+from services.intake.handlers.accounts import CreateStaffAccount, NewAccount, create_staff_account
+from services.intake.schemas import FACTS_EXAMPLE
 from services.intake.worker import create_worker
 from shared.api.auth import generate_keypair
 from shared.clock import BEIJING, ManualClock
-from shared.service import ServiceContext, Worker, build_context
+from shared.service import Worker
 from shared.validation import resident_id_check_character
 from tests.support.infra import Infra
 
@@ -68,7 +68,7 @@ def bearer(token: str) -> dict[str, str]:
 class Intake:
     settings: Settings
     clock: ManualClock
-    ctx: ServiceContext
+    ctx: Ctx
     http: httpx.AsyncClient
     jwt_private_key: str
     tokens: dict[str, str] = field(default_factory=dict)
@@ -81,17 +81,16 @@ class Intake:
     async def staff(self, role: str, username: str | None = None, department: str | None = None) -> str:
         """A staff account created like the bootstrap command does, logged in; returns its token."""
         username = username or f"{role.replace('_', '-')}-{secrets.token_hex(3)}"
-        await create_staff_account(
-            self.ctx,
-            IntakeRuntime(self.settings),
-            None,
-            StaffAccountIn(
-                username=username,
-                password="staff-pass-2024",
-                name="工作人员",
+        await self.ctx.run(
+            create_staff_account,
+            CreateStaffAccount(
+                NewAccount(username, "staff-pass-2024", "工作人员"),
                 role=role,
                 department=department,
+                district=None,
+                created_by="bootstrap",
             ),
+            actor="bootstrap",
         )
         return await self.login(username, "staff-pass-2024")
 
@@ -225,7 +224,7 @@ async def running_intake(
     )
     clock = ManualClock(START)
     app = create_app(settings, clock)
-    ctx = build_context(settings, clock)
+    ctx = build_service_context(settings, clock)
     app.state.ctx = ctx
     http = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t")
     try:

@@ -1,15 +1,36 @@
-"""All SQL of the intake service. One repository per open session (transaction); handlers commit."""
+"""All SQL of the intake service. One repository per open session (transaction); the transaction is
+opened and committed by the service context (``ctx.run``, ``ctx.tx_for``, ``ctx.transaction``)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import uuid
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, TypedDict, Unpack, cast
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.intake.adapters.records import (
+    AccountView,
+    AffiliationRecord,
+    AffiliationView,
+    ApplicationView,
+    ConductRecord,
+    EmployerRecord,
+    IdempotencyRecord,
+    MaterialRecord,
+    NewAccount,
+    NewApplication,
+    NewRefreshToken,
+    NewRound,
+    NewRoundEvent,
+    RefreshTokenRecord,
+    RoundEventRecord,
+    RoundRecord,
+    TimelineRecord,
+)
 from services.intake.adapters.tables import (
     accounts,
     affiliations,
@@ -24,19 +45,66 @@ from services.intake.adapters.tables import (
     timeline,
 )
 
-Row = Mapping[str, Any]
+
+class AccountChanges(TypedDict, total=False):
+    status: str
+    failed_logins: int
+    locked_until: datetime | None
+
+
+class AffiliationChanges(TypedDict, total=False):
+    status: str
+    applicant_confirmed_at: datetime | None
+    employer_confirmed_at: datetime | None
+    ended_at: datetime | None
+
+
+class RoundChanges(TypedDict, total=False):
+    ranking: dict[str, Any] | None
+    publicity: dict[str, Any] | None
+
+
+class ApplicationChanges(TypedDict, total=False):
+    status: str
+    declaration_status: str
+    revision: int
+    version: int
+    name: str
+    phone: str
+    id_number_sealed: dict[str, str]
+    id_number_masked: str
+    id_digest: str
+    birth_year_month: str
+    facts: dict[str, Any]
+    employer_confirmed_version: int | None
+    employer_confirmed_at: datetime | None
+    employer_confirmed_by: str | None
+    returned_reason: str | None
+    submitted_at: datetime | None
+    verification: dict[str, Any] | None
+    score: dict[str, Any] | None
+    ranking: dict[str, Any] | None
+    publicity: dict[str, Any] | None
+    letters: list[dict[str, Any]]
+    lapsed_on: date | None
+    updated_at: datetime
 
 
 class IntakeRepository:
+    """Every query of the service. Rows come back as the TypedDicts of ``adapters/records.py``: the
+    select of each method is exactly the columns of its record (a table, or a table joined with a few
+    columns of its parents). The ``cast`` that names the record is the one step mypy cannot check;
+    ``tests/intake/unit/test_records.py`` checks it (keys = columns, nullability, joined labels)."""
+
     def __init__(self, session: AsyncSession) -> None:
         self.s = session
 
-    async def _one(self, q: sa.Select[Any]) -> Row | None:
-        row: Row | None = (await self.s.execute(q)).mappings().first()
-        return row
+    async def _one(self, q: sa.Select[Any]) -> dict[str, Any] | None:
+        row = (await self.s.execute(q)).mappings().first()
+        return dict(row) if row is not None else None
 
-    async def _all(self, q: sa.Select[Any]) -> list[Row]:
-        return list((await self.s.execute(q)).mappings().all())
+    async def _all(self, q: sa.Select[Any]) -> list[dict[str, Any]]:
+        return [dict(r) for r in (await self.s.execute(q)).mappings().all()]
 
     async def _count(self, q: sa.Select[Any]) -> int:
         return int(
@@ -44,41 +112,38 @@ class IntakeRepository:
         )
 
     # ---- accounts -------------------------------------------------------------------------------
-    async def insert_account(self, values: dict[str, Any]) -> None:
+    def _account_query(self) -> sa.Select[Any]:
+        return sa.select(accounts, employers.c.credit_code.label("employer_credit_code")).select_from(
+            accounts.outerjoin(employers, employers.c.id == accounts.c.employer_id)
+        )
+
+    async def insert_account(self, values: NewAccount) -> None:
         await self.s.execute(sa.insert(accounts).values(**values))
 
-    async def account(self, account_id: str) -> Row | None:
-        return await self._one(
-            sa.select(accounts, employers.c.credit_code.label("employer_credit_code"))
-            .select_from(accounts.outerjoin(employers, employers.c.id == accounts.c.employer_id))
-            .where(accounts.c.id == account_id)
-        )
+    async def account(self, account_id: str) -> AccountView | None:
+        row = await self._one(self._account_query().where(accounts.c.id == account_id))
+        return cast(AccountView | None, row)
 
-    async def account_by_username(self, username: str) -> Row | None:
-        return await self._one(
-            sa.select(accounts, employers.c.credit_code.label("employer_credit_code"))
-            .select_from(accounts.outerjoin(employers, employers.c.id == accounts.c.employer_id))
-            .where(accounts.c.username == username)
-        )
+    async def account_by_username(self, username: str) -> AccountView | None:
+        row = await self._one(self._account_query().where(accounts.c.username == username))
+        return cast(AccountView | None, row)
 
     async def username_taken(self, username: str) -> bool:
         return bool(await self.s.scalar(sa.select(sa.exists().where(accounts.c.username == username))))
 
-    async def list_accounts(self, role: str | None, limit: int, offset: int) -> tuple[list[Row], int]:
-        q = sa.select(accounts, employers.c.credit_code.label("employer_credit_code")).select_from(
-            accounts.outerjoin(employers, employers.c.id == accounts.c.employer_id)
-        )
+    async def list_accounts(self, role: str | None, limit: int, offset: int) -> tuple[list[AccountView], int]:
+        q = self._account_query()
         if role:
             q = q.where(accounts.c.role == role)
         total = await self._count(q)
-        return await self._all(
-            q.order_by(accounts.c.created_at, accounts.c.id).limit(limit).offset(offset)
-        ), total
+        rows = await self._all(q.order_by(accounts.c.created_at, accounts.c.id).limit(limit).offset(offset))
+        return cast(list[AccountView], rows), total
 
     async def set_account_status(self, account_id: str, status: str) -> None:
-        values: dict[str, Any] = {"status": status}
+        values: AccountChanges = {"status": status}
         if status == "active":  # an administrator's (re)activation also lifts a login lock
-            values.update(failed_logins=0, locked_until=None)
+            values["failed_logins"] = 0
+            values["locked_until"] = None
         await self.s.execute(sa.update(accounts).where(accounts.c.id == account_id).values(**values))
 
     async def record_login_failure(
@@ -86,7 +151,7 @@ class IntakeRepository:
     ) -> datetime | None:
         """Count a failed login atomically; at ``max_failures`` in a row lock the account. The lock's end, if any."""
         reached = accounts.c.failed_logins + 1 >= max_failures
-        until = await self.s.scalar(
+        until: datetime | None = await self.s.scalar(
             sa.update(accounts)
             .where(accounts.c.id == account_id)
             .values(
@@ -103,13 +168,14 @@ class IntakeRepository:
         )
 
     # ---- refresh tokens -------------------------------------------------------------------------
-    async def insert_refresh_token(self, values: dict[str, Any]) -> None:
+    async def insert_refresh_token(self, values: NewRefreshToken) -> None:
         await self.s.execute(sa.insert(refresh_tokens).values(**values))
 
-    async def refresh_token_for_update(self, token_hash: str) -> Row | None:
-        return await self._one(
+    async def refresh_token_for_update(self, token_hash: str) -> RefreshTokenRecord | None:
+        row = await self._one(
             sa.select(refresh_tokens).where(refresh_tokens.c.token_hash == token_hash).with_for_update()
         )
+        return cast(RefreshTokenRecord | None, row)
 
     async def mark_refresh_token_used(self, token_hash: str, now: datetime) -> None:
         await self.s.execute(
@@ -131,14 +197,16 @@ class IntakeRepository:
         )
 
     # ---- employers and affiliations -------------------------------------------------------------
-    async def insert_employer(self, values: dict[str, Any]) -> None:
+    async def insert_employer(self, values: EmployerRecord) -> None:
         await self.s.execute(sa.insert(employers).values(**values))
 
-    async def employer(self, employer_id: str) -> Row | None:
-        return await self._one(sa.select(employers).where(employers.c.id == employer_id))
+    async def employer(self, employer_id: str) -> EmployerRecord | None:
+        row = await self._one(sa.select(employers).where(employers.c.id == employer_id))
+        return cast(EmployerRecord | None, row)
 
-    async def employer_by_code(self, credit_code: str) -> Row | None:
-        return await self._one(sa.select(employers).where(employers.c.credit_code == credit_code))
+    async def employer_by_code(self, credit_code: str) -> EmployerRecord | None:
+        row = await self._one(sa.select(employers).where(employers.c.credit_code == credit_code))
+        return cast(EmployerRecord | None, row)
 
     def _affiliation_query(self) -> sa.Select[Any]:
         return sa.select(
@@ -152,23 +220,24 @@ class IntakeRepository:
             )
         )
 
-    async def insert_affiliation(self, values: dict[str, Any]) -> None:
+    async def insert_affiliation(self, values: AffiliationRecord) -> None:
         await self.s.execute(sa.insert(affiliations).values(**values))
 
-    async def affiliation(self, affiliation_id: str, *, for_update: bool = False) -> Row | None:
+    async def affiliation(self, affiliation_id: str, *, for_update: bool = False) -> AffiliationView | None:
         q = self._affiliation_query().where(affiliations.c.id == affiliation_id)
         if for_update:
             q = q.with_for_update(of=affiliations)
-        return await self._one(q)
+        return cast(AffiliationView | None, await self._one(q))
 
-    async def live_affiliation(self, applicant_id: str) -> Row | None:
-        return await self._one(
+    async def live_affiliation(self, applicant_id: str) -> AffiliationView | None:
+        row = await self._one(
             self._affiliation_query().where(
                 affiliations.c.applicant_id == applicant_id, affiliations.c.status != "ended"
             )
         )
+        return cast(AffiliationView | None, row)
 
-    async def update_affiliation(self, affiliation_id: str, **values: Any) -> None:
+    async def update_affiliation(self, affiliation_id: str, **values: Unpack[AffiliationChanges]) -> None:
         await self.s.execute(
             sa.update(affiliations).where(affiliations.c.id == affiliation_id).values(**values)
         )
@@ -181,7 +250,7 @@ class IntakeRepository:
         status: str | None,
         limit: int,
         offset: int,
-    ) -> tuple[list[Row], int]:
+    ) -> tuple[list[AffiliationView], int]:
         q = self._affiliation_query()
         if applicant_id:
             q = q.where(affiliations.c.applicant_id == applicant_id)
@@ -193,17 +262,17 @@ class IntakeRepository:
         rows = await self._all(
             q.order_by(affiliations.c.created_at.desc(), affiliations.c.id).limit(limit).offset(offset)
         )
-        return rows, total
+        return cast(list[AffiliationView], rows), total
 
     # ---- rounds -----------------------------------------------------------------------------------
-    async def insert_round(self, values: dict[str, Any]) -> None:
+    async def insert_round(self, values: NewRound) -> None:
         await self.s.execute(sa.insert(rounds).values(**values))
 
-    async def round(self, round_id: str, *, for_update: bool = False) -> Row | None:
+    async def round(self, round_id: str, *, for_update: bool = False) -> RoundRecord | None:
         q = sa.select(rounds).where(rounds.c.id == round_id)
         if for_update:
             q = q.with_for_update()
-        return await self._one(q)
+        return cast(RoundRecord | None, await self._one(q))
 
     async def round_exists(self, program: str, year: int) -> bool:
         return bool(
@@ -214,45 +283,46 @@ class IntakeRepository:
 
     async def list_rounds(
         self, *, program: str | None, year: int | None, limit: int, offset: int
-    ) -> tuple[list[Row], int]:
+    ) -> tuple[list[RoundRecord], int]:
         q = sa.select(rounds)
         if program:
             q = q.where(rounds.c.program == program)
         if year:
             q = q.where(rounds.c.year == year)
         total = await self._count(q)
-        return await self._all(
-            q.order_by(rounds.c.year.desc(), rounds.c.id).limit(limit).offset(offset)
-        ), total
+        rows = await self._all(q.order_by(rounds.c.year.desc(), rounds.c.id).limit(limit).offset(offset))
+        return cast(list[RoundRecord], rows), total
 
-    async def all_rounds(self) -> list[Row]:
-        return await self._all(sa.select(rounds.c.id, rounds.c.phases))
+    async def all_rounds(self) -> list[RoundRecord]:
+        return cast(list[RoundRecord], await self._all(sa.select(rounds)))
 
-    async def rounds_with_unannounced_boundaries(self) -> list[str]:
-        """Rounds whose closing has not been announced yet (the job checks their dates)."""
-        q = sa.select(rounds.c.id).where(
+    async def rounds_with_unannounced_boundaries(self) -> list[tuple[str, int]]:
+        """Rounds whose closing has not been announced yet, with the last boundary announced (the job
+        checks their dates)."""
+        q = sa.select(rounds.c.id, rounds.c.announced_index).where(
             rounds.c.announced_index < sa.func.jsonb_array_length(rounds.c.phases)
         )
-        return list((await self.s.execute(q)).scalars().all())
+        return [(r.id, r.announced_index) for r in (await self.s.execute(q)).all()]
 
     async def set_announced(self, round_id: str, index: int, now: datetime) -> None:
         await self.s.execute(
             sa.update(rounds).where(rounds.c.id == round_id).values(announced_index=index, announced_at=now)
         )
 
-    async def update_round(self, round_id: str, **values: Any) -> None:
+    async def update_round(self, round_id: str, **values: Unpack[RoundChanges]) -> None:
         await self.s.execute(sa.update(rounds).where(rounds.c.id == round_id).values(**values))
 
-    async def insert_round_event(self, values: dict[str, Any]) -> bool:
+    async def insert_round_event(self, values: NewRoundEvent) -> bool:
         r = await self.s.execute(
             pg_insert(round_events).values(**values).on_conflict_do_nothing().returning(round_events.c.id)
         )
         return r.scalar() is not None
 
-    async def round_events(self, round_id: str) -> list[Row]:
-        return await self._all(
+    async def round_events(self, round_id: str) -> list[RoundEventRecord]:
+        rows = await self._all(
             sa.select(round_events).where(round_events.c.round_id == round_id).order_by(round_events.c.at)
         )
+        return cast(list[RoundEventRecord], rows)
 
     # ---- applications -----------------------------------------------------------------------------
     def _application_query(self) -> sa.Select[Any]:
@@ -267,30 +337,34 @@ class IntakeRepository:
             )
         )
 
-    async def insert_application(self, values: dict[str, Any]) -> None:
+    async def insert_application(self, values: NewApplication) -> None:
         await self.s.execute(sa.insert(applications).values(**values))
 
-    async def application(self, application_id: str, *, for_update: bool = False) -> Row | None:
+    async def application(self, application_id: str, *, for_update: bool = False) -> ApplicationView | None:
         q = self._application_query().where(applications.c.id == application_id)
         if for_update:
             q = q.with_for_update(of=applications)
-        return await self._one(q)
+        return cast(ApplicationView | None, await self._one(q))
 
-    async def application_of(self, round_id: str, applicant_id: str) -> Row | None:
-        return await self._one(
+    async def application_of(self, round_id: str, applicant_id: str) -> str | None:
+        """The id of the applicant's application in the round, if any."""
+        found: str | None = await self.s.scalar(
             sa.select(applications.c.id).where(
                 applications.c.round_id == round_id, applications.c.applicant_id == applicant_id
             )
         )
+        return found
 
-    async def application_of_person(self, round_id: str, id_digest: str) -> Row | None:
-        return await self._one(
-            sa.select(applications.c.id, applications.c.applicant_id).where(
+    async def application_of_person(self, round_id: str, id_digest: str) -> str | None:
+        """The id of the application of the person (by ID-number digest) in the round, if any."""
+        found: str | None = await self.s.scalar(
+            sa.select(applications.c.id).where(
                 applications.c.round_id == round_id, applications.c.id_digest == id_digest
             )
         )
+        return found
 
-    async def update_application(self, application_id: str, **values: Any) -> None:
+    async def update_application(self, application_id: str, **values: Unpack[ApplicationChanges]) -> None:
         await self.s.execute(
             sa.update(applications).where(applications.c.id == application_id).values(**values)
         )
@@ -306,7 +380,7 @@ class IntakeRepository:
         employer_credit_code: str | None = None,
         limit: int,
         offset: int,
-    ) -> tuple[list[Row], int]:
+    ) -> tuple[list[ApplicationView], int]:
         q = self._application_query()
         if applicant_id:
             q = q.where(applications.c.applicant_id == applicant_id)
@@ -324,7 +398,7 @@ class IntakeRepository:
         rows = await self._all(
             q.order_by(applications.c.created_at.desc(), applications.c.id).limit(limit).offset(offset)
         )
-        return rows, total
+        return cast(list[ApplicationView], rows), total
 
     async def add_timeline(
         self,
@@ -334,7 +408,7 @@ class IntakeRepository:
         kind: str,
         data: dict[str, Any],
         revision: int | None = None,
-        event_id: Any = None,
+        event_id: uuid.UUID | None = None,
     ) -> bool:
         r = await self.s.execute(
             pg_insert(timeline)
@@ -351,46 +425,50 @@ class IntakeRepository:
         )
         return r.scalar() is not None
 
-    async def timeline(self, application_id: str) -> list[Row]:
-        return await self._all(
+    async def timeline(self, application_id: str) -> list[TimelineRecord]:
+        rows = await self._all(
             sa.select(timeline)
             .where(timeline.c.application_id == application_id)
             .order_by(timeline.c.at, timeline.c.id)
         )
+        return cast(list[TimelineRecord], rows)
 
     # ---- materials --------------------------------------------------------------------------------
-    async def insert_material(self, values: dict[str, Any]) -> bool:
+    async def insert_material(self, values: MaterialRecord) -> bool:
         r = await self.s.execute(
             pg_insert(materials).values(**values).on_conflict_do_nothing().returning(materials.c.id)
         )
         return r.scalar() is not None
 
-    async def material_by_digest(self, application_id: str, sha256: str) -> Row | None:
-        return await self._one(
+    async def material_by_digest(self, application_id: str, sha256: str) -> MaterialRecord | None:
+        row = await self._one(
             sa.select(materials).where(
                 materials.c.application_id == application_id, materials.c.sha256 == sha256
             )
         )
+        return cast(MaterialRecord | None, row)
 
-    async def material(self, application_id: str, material_id: str) -> Row | None:
-        return await self._one(
+    async def material(self, application_id: str, material_id: str) -> MaterialRecord | None:
+        row = await self._one(
             sa.select(materials).where(
                 materials.c.application_id == application_id, materials.c.id == material_id
             )
         )
+        return cast(MaterialRecord | None, row)
 
-    async def materials_of(self, application_id: str) -> list[Row]:
-        return await self._all(
+    async def materials_of(self, application_id: str) -> list[MaterialRecord]:
+        rows = await self._all(
             sa.select(materials)
             .where(materials.c.application_id == application_id)
             .order_by(materials.c.uploaded_at, materials.c.id)
         )
+        return cast(list[MaterialRecord], rows)
 
     async def delete_material(self, material_id: str) -> None:
         await self.s.execute(sa.delete(materials).where(materials.c.id == material_id))
 
     # ---- bad-conduct records ----------------------------------------------------------------------
-    async def upsert_conduct_record(self, values: dict[str, Any]) -> None:
+    async def upsert_conduct_record(self, values: ConductRecord) -> None:
         stmt = pg_insert(conduct_records).values(**values)
         await self.s.execute(
             stmt.on_conflict_do_update(
@@ -401,7 +479,7 @@ class IntakeRepository:
 
     async def live_conduct_record(
         self, *, person_digest: str | None, credit_code: str | None, day: date
-    ) -> Row | None:
+    ) -> ConductRecord | None:
         who = []
         if person_digest:
             who.append(conduct_records.c.person_id_digest == person_digest)
@@ -409,20 +487,22 @@ class IntakeRepository:
             who.append(conduct_records.c.employer_credit_code == credit_code)
         if not who:
             return None
-        return await self._one(
+        row = await self._one(
             sa.select(conduct_records)
             .where(sa.or_(*who), conduct_records.c.valid_from <= day, conduct_records.c.valid_until >= day)
             .order_by(conduct_records.c.valid_until.desc())
             .limit(1)
         )
+        return cast(ConductRecord | None, row)
 
     # ---- idempotency ------------------------------------------------------------------------------
-    async def idempotent_response(self, account_id: str, key: str) -> Row | None:
-        return await self._one(
+    async def idempotent_response(self, account_id: str, key: str) -> IdempotencyRecord | None:
+        row = await self._one(
             sa.select(idempotency_keys).where(
                 idempotency_keys.c.account_id == account_id, idempotency_keys.c.key == key
             )
         )
+        return cast(IdempotencyRecord | None, row)
 
     async def save_idempotent_response(
         self, account_id: str, key: str, operation: str, response: dict[str, Any], now: datetime

@@ -28,3 +28,8 @@ DECLARATION_STATUSES = ("draft", "employer_confirmed", "returned", "submitted")
 def advance_status(current: str, new: str) -> str:
     """``new`` unless it is an earlier stage than ``current``."""
     return new if STATUS_RANK.get(new, 0) >= STATUS_RANK.get(current, 0) else current
+
+
+def birth_year_month(birth_date_iso: str) -> str:
+    """``YYYY-MM`` of an ISO date: the only part of the birth date that leaves intake (publicity)."""
+    return birth_date_iso[:7]

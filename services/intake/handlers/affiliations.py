@@ -7,18 +7,20 @@ one affiliation that is not ended; to change employer they end it first.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy.exc import IntegrityError
 
-from services.intake.adapters.repository import IntakeRepository, Row
+from services.intake.adapters.records import AffiliationView
 from services.intake.adapters.security import new_id
+from services.intake.context import Tx
 from services.intake.handlers.common import invalid, not_found
-from services.intake.schemas import AffiliationOut, AffiliationPage, AffiliationRequest
+from services.intake.schemas import AffiliationOut, AffiliationPage
 from shared.api.auth import Principal, Role
-from shared.api.errors import ApiError
-from shared.service import ServiceContext
+from shared.api.errors import Conflict, Forbidden, NotFound
 
 
-def affiliation_out(row: Row) -> AffiliationOut:
+def affiliation_out(row: AffiliationView) -> AffiliationOut:
     return AffiliationOut(
         id=row["id"],
         applicant_id=row["applicant_id"],
@@ -33,128 +35,147 @@ def affiliation_out(row: Row) -> AffiliationOut:
     )
 
 
-def _is_party(principal: Principal, row: Row) -> bool:
+def _is_party(principal: Principal, row: AffiliationView) -> bool:
     if principal.has(Role.APPLICANT) and row["applicant_id"] == principal.subject:
         return True
     return principal.has(Role.EMPLOYER_ADMIN) and row["employer_id"] == principal.claims.get("employer_id")
 
 
-async def request_affiliation(
-    ctx: ServiceContext, principal: Principal, body: AffiliationRequest
-) -> AffiliationOut:
-    now = ctx.clock.now()
+@dataclass(frozen=True)
+class RequestAffiliation:
+    caller: Principal
+    employer_credit_code: str | None  # an applicant names the employer
+    applicant_username: str | None  # an employer administrator names the applicant
+
+
+async def request_affiliation(tx: Tx, cmd: RequestAffiliation) -> AffiliationOut:
+    now, caller = tx.now, cmd.caller
     try:
-        async with ctx.session_factory() as s, s.begin():
-            repo = IntakeRepository(s)
-            if principal.has(Role.APPLICANT):
-                if body.employer_credit_code is None:
-                    raise invalid("employer_credit_code", "missing", "Name your employer by its credit code.")
-                employer = await repo.employer_by_code(body.employer_credit_code)
-                if employer is None:
-                    raise ApiError(
-                        404,
-                        "employer_not_registered",
-                        "No employer with this credit code is registered; your employer registers first.",
-                    )
-                applicant_id, employer_id = principal.subject, employer["id"]
-                status, side = "pending_employer", {"applicant_confirmed_at": now}
-            else:
-                employer_id = str(principal.claims.get("employer_id") or "")
-                if not employer_id:
-                    raise ApiError(403, "forbidden", "Your account is not linked to an employer.")
-                if body.applicant_username is None:
-                    raise invalid("applicant_username", "missing", "Name the applicant by their username.")
-                applicant = await repo.account_by_username(body.applicant_username)
-                if applicant is None or applicant["role"] != Role.APPLICANT.value:
-                    raise not_found("applicant", body.applicant_username)
-                applicant_id = applicant["id"]
-                status, side = "pending_applicant", {"employer_confirmed_at": now}
-            live = await repo.live_affiliation(applicant_id)
-            if live is not None:
-                if live["employer_id"] == employer_id:
-                    return affiliation_out(live)  # asked again: the same affiliation
-                raise ApiError(
-                    409,
-                    "affiliation_exists",
-                    f"The applicant is already affiliated with {live['employer_name']} ({live['status']}); "
-                    "end that affiliation first.",
+        if caller.has(Role.APPLICANT):
+            if cmd.employer_credit_code is None:
+                raise invalid("employer_credit_code", "missing", "Name your employer by its credit code.")
+            employer = await tx.repo.employer_by_code(cmd.employer_credit_code)
+            if employer is None:
+                raise NotFound(
+                    "employer_not_registered",
+                    "No employer with this credit code is registered; your employer registers first.",
                 )
-            affiliation_id = new_id("aff")
-            await repo.insert_affiliation(
-                {
-                    "id": affiliation_id,
-                    "applicant_id": applicant_id,
-                    "employer_id": employer_id,
-                    "status": status,
-                    "created_at": now,
-                    **side,
-                }
-            )
-            row = await repo.affiliation(affiliation_id)
-    except IntegrityError:
-        raise ApiError(
-            409, "affiliation_exists", "An affiliation was opened meanwhile; list yours."
-        ) from None
-    assert row is not None
-    return affiliation_out(row)
-
-
-async def confirm_affiliation(
-    ctx: ServiceContext, principal: Principal, affiliation_id: str
-) -> AffiliationOut:
-    now = ctx.clock.now()
-    async with ctx.session_factory() as s, s.begin():
-        repo = IntakeRepository(s)
-        row = await repo.affiliation(affiliation_id, for_update=True)
-        if row is None or not _is_party(principal, row):
-            raise not_found("affiliation", affiliation_id)
-        if row["status"] == "ended":
-            raise ApiError(409, "affiliation_ended", "This affiliation has ended; open a new one.")
-        values = dict(row)
-        if principal.has(Role.APPLICANT):
-            values["applicant_confirmed_at"] = values["applicant_confirmed_at"] or now
-        else:
-            values["employer_confirmed_at"] = values["employer_confirmed_at"] or now
-        if values["applicant_confirmed_at"] and values["employer_confirmed_at"]:
-            status = "confirmed"
-        elif values["applicant_confirmed_at"]:
+            applicant_id, employer_id = caller.subject, employer["id"]
             status = "pending_employer"
+            applicant_confirmed_at, employer_confirmed_at = now, None
         else:
+            employer_id = str(caller.claims.get("employer_id") or "")
+            if not employer_id:
+                raise Forbidden("forbidden", "Your account is not linked to an employer.")
+            if cmd.applicant_username is None:
+                raise invalid("applicant_username", "missing", "Name the applicant by their username.")
+            applicant = await tx.repo.account_by_username(cmd.applicant_username)
+            if applicant is None or applicant["role"] != Role.APPLICANT.value:
+                raise not_found("applicant", cmd.applicant_username)
+            applicant_id = applicant["id"]
             status = "pending_applicant"
-        await repo.update_affiliation(
-            affiliation_id,
-            status=status,
-            applicant_confirmed_at=values["applicant_confirmed_at"],
-            employer_confirmed_at=values["employer_confirmed_at"],
+            applicant_confirmed_at, employer_confirmed_at = None, now
+        live = await tx.repo.live_affiliation(applicant_id)
+        if live is not None:
+            if live["employer_id"] == employer_id:
+                return affiliation_out(live)  # asked again: the same affiliation
+            raise Conflict(
+                "affiliation_exists",
+                f"The applicant is already affiliated with {live['employer_name']} ({live['status']}); "
+                "end that affiliation first.",
+            )
+        affiliation_id = new_id("aff")
+        await tx.repo.insert_affiliation(
+            {
+                "id": affiliation_id,
+                "applicant_id": applicant_id,
+                "employer_id": employer_id,
+                "status": status,
+                "applicant_confirmed_at": applicant_confirmed_at,
+                "employer_confirmed_at": employer_confirmed_at,
+                "ended_at": None,
+                "created_at": now,
+            }
         )
-        row = await repo.affiliation(affiliation_id)
+        row = await tx.repo.affiliation(affiliation_id)
+    except IntegrityError:
+        raise Conflict("affiliation_exists", "An affiliation was opened meanwhile; list yours.") from None
     assert row is not None
     return affiliation_out(row)
 
 
-async def end_affiliation(ctx: ServiceContext, principal: Principal, affiliation_id: str) -> AffiliationOut:
-    async with ctx.session_factory() as s, s.begin():
-        repo = IntakeRepository(s)
-        row = await repo.affiliation(affiliation_id, for_update=True)
-        if row is None or not _is_party(principal, row):
-            raise not_found("affiliation", affiliation_id)
-        if row["status"] != "ended":
-            await repo.update_affiliation(affiliation_id, status="ended", ended_at=ctx.clock.now())
-        row = await repo.affiliation(affiliation_id)
-    assert row is not None
-    return affiliation_out(row)
+@dataclass(frozen=True)
+class ConfirmAffiliation:
+    caller: Principal
+    affiliation_id: str
 
 
-async def list_affiliations(
-    ctx: ServiceContext, principal: Principal, status: str | None, limit: int, offset: int
-) -> AffiliationPage:
+async def confirm_affiliation(tx: Tx, cmd: ConfirmAffiliation) -> AffiliationOut:
+    row = await tx.repo.affiliation(cmd.affiliation_id, for_update=True)
+    if row is None or not _is_party(cmd.caller, row):
+        raise not_found("affiliation", cmd.affiliation_id)
+    if row["status"] == "ended":
+        raise Conflict("affiliation_ended", "This affiliation has ended; open a new one.")
+    applicant_at, employer_at = row["applicant_confirmed_at"], row["employer_confirmed_at"]
+    if cmd.caller.has(Role.APPLICANT):
+        applicant_at = applicant_at or tx.now
+    else:
+        employer_at = employer_at or tx.now
+    if applicant_at and employer_at:
+        status = "confirmed"
+    elif applicant_at:
+        status = "pending_employer"
+    else:
+        status = "pending_applicant"
+    await tx.repo.update_affiliation(
+        cmd.affiliation_id,
+        status=status,
+        applicant_confirmed_at=applicant_at,
+        employer_confirmed_at=employer_at,
+    )
+    updated = await tx.repo.affiliation(cmd.affiliation_id)
+    assert updated is not None
+    return affiliation_out(updated)
+
+
+@dataclass(frozen=True)
+class EndAffiliation:
+    caller: Principal
+    affiliation_id: str
+
+
+async def end_affiliation(tx: Tx, cmd: EndAffiliation) -> AffiliationOut:
+    row = await tx.repo.affiliation(cmd.affiliation_id, for_update=True)
+    if row is None or not _is_party(cmd.caller, row):
+        raise not_found("affiliation", cmd.affiliation_id)
+    if row["status"] != "ended":
+        await tx.repo.update_affiliation(cmd.affiliation_id, status="ended", ended_at=tx.now)
+    updated = await tx.repo.affiliation(cmd.affiliation_id)
+    assert updated is not None
+    return affiliation_out(updated)
+
+
+@dataclass(frozen=True)
+class ListAffiliations:
+    caller: Principal
+    status: str | None
+    limit: int
+    offset: int
+
+
+async def list_affiliations(tx: Tx, cmd: ListAffiliations) -> AffiliationPage:
     applicant_id = employer_id = None
-    if principal.has(Role.APPLICANT):
-        applicant_id = principal.subject
-    elif principal.has(Role.EMPLOYER_ADMIN):
-        employer_id = str(principal.claims.get("employer_id") or "-")
-    async with ctx.session_factory() as s:
-        rows, total = await IntakeRepository(s).list_affiliations(
-            applicant_id=applicant_id, employer_id=employer_id, status=status, limit=limit, offset=offset
-        )
-    return AffiliationPage(items=[affiliation_out(r) for r in rows], total=total, limit=limit, offset=offset)
+    if cmd.caller.has(Role.APPLICANT):
+        applicant_id = cmd.caller.subject
+    elif cmd.caller.has(Role.EMPLOYER_ADMIN):
+        employer_id = str(cmd.caller.claims.get("employer_id") or "-")
+    rows, total = await tx.repo.list_affiliations(
+        applicant_id=applicant_id,
+        employer_id=employer_id,
+        status=cmd.status,
+        limit=cmd.limit,
+        offset=cmd.offset,
+    )
+    return AffiliationPage(
+        items=[affiliation_out(r) for r in rows], total=total, limit=cmd.limit, offset=cmd.offset
+    )

@@ -1,22 +1,16 @@
-"""Helpers shared by the intake use cases."""
+"""Helpers shared by the intake use cases: phase checks and the service's recurring refusals."""
 
 from __future__ import annotations
 
-import uuid
 from datetime import date
 from typing import Any
 
-from services.intake.adapters.repository import Row
+from services.intake.adapters.records import RoundRecord
 from services.intake.domain.phases import OutOfPhase, PhaseDates, Schedule, require_phase
-from shared.api.errors import ApiError
-from shared.logging import correlation_id_var
+from shared.api.errors import Conflict, Invalid, NotFound
 
 
-def correlation_id() -> str:
-    return correlation_id_var.get() or str(uuid.uuid4())
-
-
-def schedule_of(round_row: Row) -> Schedule:
+def schedule_of(round_row: RoundRecord) -> Schedule:
     return Schedule(
         tuple(
             PhaseDates(p["phase"], date.fromisoformat(p["starts_on"]), date.fromisoformat(p["ends_on"]))
@@ -25,14 +19,13 @@ def schedule_of(round_row: Row) -> Schedule:
     )
 
 
-def check_phase(action: str, round_row: Row, today: date) -> None:
+def check_phase(action: str, round_row: RoundRecord, today: date) -> None:
     """409 naming the current phase and the dates of the phases that allow ``action``."""
     try:
         require_phase(action, round_row["id"], schedule_of(round_row), today)
     except OutOfPhase as e:
         current = e.current
-        raise ApiError(
-            409,
+        raise Conflict(
             "out_of_phase",
             e.message,
             [
@@ -54,23 +47,18 @@ def check_phase(action: str, round_row: Row, today: date) -> None:
         ) from None
 
 
-def not_found(kind: str, ident: str) -> ApiError:
-    return ApiError(
-        404, f"{kind}_not_found", f"No {kind.replace('_', ' ')} {ident} (or it is not yours to see)."
-    )
+def not_found(kind: str, ident: str) -> NotFound:
+    return NotFound(f"{kind}_not_found", f"No {kind.replace('_', ' ')} {ident} (or it is not yours to see).")
 
 
-def invalid(field: str, code: str, message: str) -> ApiError:
-    return ApiError(
-        422,
+def invalid(field: str, code: str, message: str) -> Invalid:
+    return Invalid(
         "validation_failed",
         "The request has 1 invalid field.",
         [{"field": field, "code": code, "message": message}],
     )
 
 
-def invalid_many(details: list[dict[str, Any]]) -> ApiError:
+def invalid_many(details: list[dict[str, Any]]) -> Invalid:
     n = len(details)
-    return ApiError(
-        422, "validation_failed", f"The request has {n} invalid field{'s' if n != 1 else ''}.", details
-    )
+    return Invalid("validation_failed", f"The request has {n} invalid field{'s' if n != 1 else ''}.", details)

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Form, Path, Query, Response
 
 from services.intake.handlers import accounts as h
-from services.intake.routes.deps import SECURED, Caller, Ctx, Limit, Offset, Runtime, errors
+from services.intake.handlers import tokens as t
+from services.intake.routes.deps import SECURED, Caller, Context, Limit, Offset, errors
 from services.intake.schemas import (
     AccountOut,
     AccountPage,
@@ -22,7 +22,7 @@ from services.intake.schemas import (
     TokenOut,
 )
 from shared.api.auth import Role
-from shared.api.errors import ApiError
+from shared.api.errors import Invalid
 
 router = APIRouter()
 AccountId = Annotated[
@@ -38,8 +38,8 @@ AccountId = Annotated[
     responses=errors(429, 503),
 )
 async def token(
-    ctx: Ctx,
-    rt: Runtime,
+    ctx: Context,
+    caller: Caller,
     grant_type: Annotated[
         Literal["password", "refresh_token", "client_credentials"], Form(description="OAuth2 grant type.")
     ],
@@ -69,22 +69,22 @@ async def token(
     if grant_type == "password":
         if not username or not password:
             raise _missing("username" if not username else "password")
-        return await h.password_grant(ctx, rt, username, password)
-    if grant_type == "refresh_token":
+        result = await ctx.run(t.password_grant, t.PasswordGrant(username, password), actor=caller.subject)
+    elif grant_type == "refresh_token":
         if not refresh_token:
             raise _missing("refresh_token")
-        return await h.refresh_grant(ctx, rt, refresh_token)
-    if not client_id or not client_secret:
-        raise _missing("client_id" if not client_id else "client_secret")
-    out = await h.password_grant(ctx, rt, client_id, client_secret)
-    if out.roles != [Role.DEPARTMENT_CLIENT.value]:
-        raise ApiError(401, "invalid_client", "client_credentials is for department client accounts only.")
-    return out
+        result = await ctx.run(t.refresh_grant, t.RefreshGrant(refresh_token), actor=caller.subject)
+    else:
+        if not client_id or not client_secret:
+            raise _missing("client_id" if not client_id else "client_secret")
+        result = await ctx.run(
+            t.password_grant, t.PasswordGrant(client_id, client_secret, client=True), actor=caller.subject
+        )
+    return result.token_or_raise()
 
 
-def _missing(field: str) -> ApiError:
-    return ApiError(
-        422,
+def _missing(field: str) -> Invalid:
+    return Invalid(
         "validation_failed",
         "The request has 1 invalid field.",
         [{"field": field, "code": "missing", "message": "Field required for this grant type"}],
@@ -98,10 +98,10 @@ def _missing(field: str) -> ApiError:
     status_code=204,
     response_class=Response,
 )
-async def revoke(ctx: Ctx, body: RevokeIn) -> Response:
+async def revoke(ctx: Context, caller: Caller, body: RevokeIn) -> Response:
     """Revokes the refresh token and every token rotated from the same login (RFC 7009 semantics: an unknown
     token is not an error). Access tokens already issued expire on their own within minutes."""
-    await h.revoke_refresh_token(ctx, body.refresh_token)
+    await ctx.run(t.revoke_refresh_token, t.RevokeRefreshToken(body.refresh_token), actor=caller.subject)
     return Response(status_code=204)
 
 
@@ -113,10 +113,11 @@ async def revoke(ctx: Ctx, body: RevokeIn) -> Response:
     response_model=AccountOut,
     responses=errors(409),
 )
-async def register_applicant(ctx: Ctx, rt: Runtime, body: ApplicantRegistration) -> AccountOut:
+async def register_applicant(ctx: Context, caller: Caller, body: ApplicantRegistration) -> AccountOut:
     """Creates an applicant account. Then log in at `POST /v1/auth/token`, ask your employer to confirm your
     affiliation (`POST /v1/affiliations`) and declare (`POST /v1/applications`)."""
-    return await h.register_applicant(ctx, rt, body)
+    who = h.NewAccount(body.username, body.password, body.name, body.phone)
+    return await ctx.run(h.register_applicant, h.RegisterApplicant(who), actor=caller.subject)
 
 
 @router.post(
@@ -127,13 +128,21 @@ async def register_applicant(ctx: Ctx, rt: Runtime, body: ApplicantRegistration)
     response_model=EmployerRegistered,
     responses=errors(409),
 )
-async def register_employer(ctx: Ctx, rt: Runtime, body: EmployerRegistration) -> EmployerRegistered:
+async def register_employer(ctx: Context, caller: Caller, body: EmployerRegistration) -> EmployerRegistered:
     """Registers an employer (用人单位) with its unified social credit code and its first administrator.
 
     Seed 004 第五条: the employer is registered in Beijing (credit code region 11xxxx) and registered for
     tax. The credit code's check character is verified (GB 32100); each employer registers once.
     """
-    return await h.register_employer(ctx, rt, body)
+    e, a = body.employer, body.admin
+    cmd = h.RegisterEmployer(
+        credit_code=e.credit_code,
+        name=e.name,
+        tax_registered=e.tax_registered,
+        district=e.district,
+        admin=h.NewAccount(a.username, a.password, a.name, a.phone),
+    )
+    return await ctx.run(h.register_employer, cmd, actor=caller.subject)
 
 
 @router.get(
@@ -143,9 +152,9 @@ async def register_employer(ctx: Ctx, rt: Runtime, body: EmployerRegistration) -
     response_model=EmployerOut,
     dependencies=SECURED,
 )
-async def my_employer(ctx: Ctx, caller: Caller) -> EmployerOut:
+async def my_employer(ctx: Context, caller: Caller) -> EmployerOut:
     """The employer the calling administrator acts for."""
-    return await h.my_employer(ctx, caller)
+    return await ctx.run(h.my_employer, h.MyEmployer(caller), actor=caller.subject)
 
 
 @router.post(
@@ -157,9 +166,10 @@ async def my_employer(ctx: Ctx, caller: Caller) -> EmployerOut:
     responses=errors(409),
     dependencies=SECURED,
 )
-async def add_employer_admin(ctx: Ctx, rt: Runtime, caller: Caller, body: EmployerAdminIn) -> AccountOut:
+async def add_employer_admin(ctx: Context, caller: Caller, body: EmployerAdminIn) -> AccountOut:
     """An employer administrator adds a colleague as a further administrator of the same employer."""
-    return await h.add_employer_admin(ctx, rt, caller, body)
+    who = h.NewAccount(body.username, body.password, body.name, body.phone)
+    return await ctx.run(h.add_employer_admin, h.AddEmployerAdmin(caller, who), actor=caller.subject)
 
 
 @router.get(
@@ -169,20 +179,10 @@ async def add_employer_admin(ctx: Ctx, rt: Runtime, caller: Caller, body: Employ
     response_model=AccountOut,
     dependencies=SECURED,
 )
-async def me(ctx: Ctx, caller: Caller) -> AccountOut:
+async def me(ctx: Context, caller: Caller) -> AccountOut:
     """The account of the access token (phone masked). Department systems calling with an API key get a
     description of the key's principal."""
-    if caller.subject.startswith("acc_"):
-        return await h.me(ctx, caller)
-    return AccountOut(
-        id=caller.subject,
-        username=caller.subject,
-        role=sorted(caller.roles)[0],
-        name=caller.name or caller.subject,
-        department=caller.department,
-        status="active",
-        created_at=datetime.fromtimestamp(0, tz=ctx.clock.now().tzinfo),
-    )
+    return await ctx.run(h.me, h.Me(caller), actor=caller.subject)
 
 
 @router.post(
@@ -194,12 +194,23 @@ async def me(ctx: Ctx, caller: Caller) -> AccountOut:
     responses=errors(409),
     dependencies=SECURED,
 )
-async def create_account(ctx: Ctx, rt: Runtime, caller: Caller, body: StaffAccountIn) -> AccountOut:
+async def create_account(ctx: Context, caller: Caller, body: StaffAccountIn) -> AccountOut:
     """Operations administrators create accounts for bureau staff (市人力社保局), district staff (区人力社保局,
     optionally with their district code, e.g. `110108`, carried as the `district` token claim),
     supervising-unit staff (主管单位), other operations administrators, and partner department systems
     (scoped to a department)."""
-    return await h.create_staff_account(ctx, rt, caller, body)
+    return await ctx.run(h.create_staff_account, staff_command(body, caller.subject), actor=caller.subject)
+
+
+def staff_command(body: StaffAccountIn, created_by: str) -> h.CreateStaffAccount:
+    """The command of a staff account request (also used by the bootstrap ``create-user`` command)."""
+    return h.CreateStaffAccount(
+        account=h.NewAccount(body.username, body.password, body.name),
+        role=body.role,
+        department=body.department,
+        district=body.district,
+        created_by=created_by,
+    )
 
 
 @router.get(
@@ -210,13 +221,15 @@ async def create_account(ctx: Ctx, rt: Runtime, caller: Caller, body: StaffAccou
     dependencies=SECURED,
 )
 async def list_accounts(
-    ctx: Ctx,
+    ctx: Context,
+    caller: Caller,
     role: Annotated[Role | None, Query(description="Only accounts with this role.")] = None,
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> AccountPage:
     """All accounts, oldest first, paginated; optionally of one role."""
-    return await h.list_accounts(ctx, role.value if role else None, limit, offset)
+    cmd = h.ListAccounts(role.value if role else None, limit, offset)
+    return await ctx.run(h.list_accounts, cmd, actor=caller.subject)
 
 
 @router.post(
@@ -227,10 +240,11 @@ async def list_accounts(
     responses=errors(404, 409),
     dependencies=SECURED,
 )
-async def disable_account(ctx: Ctx, caller: Caller, account_id: AccountId) -> AccountOut:
+async def disable_account(ctx: Context, caller: Caller, account_id: AccountId) -> AccountOut:
     """The account can no longer log in and its refresh tokens are revoked; access tokens already issued
     expire within their short lifetime."""
-    return await h.set_account_status(ctx, caller, account_id, "disabled")
+    cmd = h.SetAccountStatus(caller, account_id, "disabled")
+    return await ctx.run(h.set_account_status, cmd, actor=caller.subject)
 
 
 @router.post(
@@ -241,6 +255,7 @@ async def disable_account(ctx: Ctx, caller: Caller, account_id: AccountId) -> Ac
     responses=errors(404),
     dependencies=SECURED,
 )
-async def enable_account(ctx: Ctx, caller: Caller, account_id: AccountId) -> AccountOut:
+async def enable_account(ctx: Context, caller: Caller, account_id: AccountId) -> AccountOut:
     """Lets a disabled account log in again."""
-    return await h.set_account_status(ctx, caller, account_id, "active")
+    cmd = h.SetAccountStatus(caller, account_id, "active")
+    return await ctx.run(h.set_account_status, cmd, actor=caller.subject)

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Path, Query
 
 from services.intake.handlers import affiliations as h
-from services.intake.routes.deps import SECURED, Caller, Ctx, Limit, Offset, errors
+from services.intake.routes.deps import SECURED, Caller, Context, Limit, Offset, errors
 from services.intake.schemas import AffiliationOut, AffiliationPage, AffiliationRequest
 
 router = APIRouter(tags=["affiliations 隶属关系"], dependencies=SECURED)
@@ -23,7 +23,7 @@ AffiliationId = Annotated[
     response_model=AffiliationOut,
     responses=errors(404, 409),
 )
-async def request_affiliation(ctx: Ctx, caller: Caller, body: AffiliationRequest) -> AffiliationOut:
+async def request_affiliation(ctx: Context, caller: Caller, body: AffiliationRequest) -> AffiliationOut:
     """Seed 004 第五条: the applicant and the employer both confirm the applicant belongs to the employer
     before the applicant declares.
 
@@ -31,12 +31,13 @@ async def request_affiliation(ctx: Ctx, caller: Caller, body: AffiliationRequest
     (`applicant_username`). Opening it confirms the caller's side; the other side confirms with
     `POST /v1/affiliations/{id}/confirm`. Asking again for the same pair returns the open affiliation.
     """
-    return await h.request_affiliation(ctx, caller, body)
+    cmd = h.RequestAffiliation(caller, body.employer_credit_code, body.applicant_username)
+    return await ctx.run(h.request_affiliation, cmd, actor=caller.subject)
 
 
 @router.get("/v1/affiliations", summary="List affiliations 隶属关系列表", response_model=AffiliationPage)
 async def list_affiliations(
-    ctx: Ctx,
+    ctx: Context,
     caller: Caller,
     status: Annotated[
         Literal["pending_employer", "pending_applicant", "confirmed", "ended"] | None, Query()
@@ -45,7 +46,8 @@ async def list_affiliations(
     offset: Offset = 0,
 ) -> AffiliationPage:
     """Applicants see theirs, employer administrators their employer's, bureau staff all; newest first."""
-    return await h.list_affiliations(ctx, caller, status, limit, offset)
+    cmd = h.ListAffiliations(caller, status, limit, offset)
+    return await ctx.run(h.list_affiliations, cmd, actor=caller.subject)
 
 
 @router.post(
@@ -54,9 +56,10 @@ async def list_affiliations(
     response_model=AffiliationOut,
     responses=errors(404, 409),
 )
-async def confirm_affiliation(ctx: Ctx, caller: Caller, affiliation_id: AffiliationId) -> AffiliationOut:
+async def confirm_affiliation(ctx: Context, caller: Caller, affiliation_id: AffiliationId) -> AffiliationOut:
     """Confirms the caller's side; when both sides have confirmed, the status is `confirmed`."""
-    return await h.confirm_affiliation(ctx, caller, affiliation_id)
+    cmd = h.ConfirmAffiliation(caller, affiliation_id)
+    return await ctx.run(h.confirm_affiliation, cmd, actor=caller.subject)
 
 
 @router.post(
@@ -65,7 +68,7 @@ async def confirm_affiliation(ctx: Ctx, caller: Caller, affiliation_id: Affiliat
     response_model=AffiliationOut,
     responses=errors(404),
 )
-async def end_affiliation(ctx: Ctx, caller: Caller, affiliation_id: AffiliationId) -> AffiliationOut:
+async def end_affiliation(ctx: Context, caller: Caller, affiliation_id: AffiliationId) -> AffiliationOut:
     """Either side ends the affiliation (for example when the applicant changes employer). A declaration
     made through it can no longer be submitted."""
-    return await h.end_affiliation(ctx, caller, affiliation_id)
+    return await ctx.run(h.end_affiliation, h.EndAffiliation(caller, affiliation_id), actor=caller.subject)

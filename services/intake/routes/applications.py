@@ -1,17 +1,14 @@
-"""Declarations, their submission, the applicant's view and the materials."""
+"""Declarations, their submission and the applicant's view."""
 
 from __future__ import annotations
 
 from typing import Annotated, Literal
-from urllib.parse import quote
 
-from fastapi import APIRouter, File, Form, Header, Path, Query, Request, Response, UploadFile
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, Header, Query
 
-from services.intake.config import Settings
 from services.intake.handlers import applications as h
-from services.intake.handlers import materials as m
-from services.intake.routes.deps import SECURED, ApplicationId, Caller, Ctx, Limit, Offset, Runtime, errors
+from services.intake.handlers import case as c
+from services.intake.routes.deps import SECURED, ApplicationId, Caller, Context, Limit, Offset, errors
 from services.intake.schemas import (
     ApplicationOut,
     ApplicationPage,
@@ -19,18 +16,12 @@ from services.intake.schemas import (
     DeclarationUpdate,
     EmployerDecision,
     EmployerReturn,
-    MaterialOut,
     SubmitOut,
     Timeline,
 )
-from shared.api.errors import ApiError
 
 router = APIRouter(dependencies=SECURED)
 TAG = "applications 积分申报"
-MAT = "materials 材料"
-MaterialId = Annotated[
-    str, Path(max_length=40, pattern=r"^[A-Za-z0-9_.:-]+$", examples=["mat_0a1b2c3d4e5f6a7b"])
-]
 StatusFilter = Literal[
     "draft", "submitted", "verified", "scored", "ranked", "cleared", "disqualified", "held", "letter_issued",
     "letter_revoked", "lapsed", "cancelled",
@@ -39,10 +30,6 @@ DeclarationStatusFilter = Literal["draft", "employer_confirmed", "returned", "su
 PhaseFilter = Literal[
     "declaration", "review_summary", "results_query", "recheck_and_ranking", "publicity", "settlement",
     "not_started", "between_phases", "closed",
-]  # fmt: skip
-Indicator = Literal[
-    "employment", "housing", "education", "education_deduction", "job_residence", "innovation", "tax",
-    "tax_violation", "age", "honours", "law_abiding", "identity", "other",
 ]  # fmt: skip
 
 
@@ -54,7 +41,7 @@ Indicator = Literal[
     response_model=ApplicationOut,
     responses=errors(404, 409),
 )
-async def declare(ctx: Ctx, rt: Runtime, caller: Caller, body: DeclarationIn) -> ApplicationOut:
+async def declare(ctx: Context, caller: Caller, body: DeclarationIn) -> ApplicationOut:
     """The applicant declares for a round: identity (name, ID number, mobile) and the facts in the shape of
     `contracts/points-facts.schema.json`.
 
@@ -65,14 +52,15 @@ async def declare(ctx: Ctx, rt: Runtime, caller: Caller, body: DeclarationIn) ->
     (422, a code and a message per field). The ID number is stored encrypted and shown masked.
     The declaration starts as a draft (version 1): the employer confirms it, then the applicant submits.
     """
-    return await h.declare(ctx, rt, caller, body)
+    cmd = h.Declare(caller, body.round_id, body.identity, body.facts)
+    return await ctx.run(h.declare, cmd, actor=caller.subject)
 
 
 @router.get(
     "/v1/applications", tags=[TAG], summary="List applications 申报列表", response_model=ApplicationPage
 )
 async def list_applications(
-    ctx: Ctx,
+    ctx: Context,
     caller: Caller,
     round_id: Annotated[str | None, Query(max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")] = None,
     phase: Annotated[PhaseFilter | None, Query(description="Rounds currently in this phase.")] = None,
@@ -88,8 +76,7 @@ async def list_applications(
     """Paginated, newest first. Applicants see their own, employer administrators their employer's, bureau
     staff every application, filterable by round, the round's current phase, case status, declaration
     status and employer."""
-    return await h.list_applications(
-        ctx,
+    cmd = c.ListApplications(
         caller,
         round_id=round_id,
         phase=phase,
@@ -99,6 +86,7 @@ async def list_applications(
         limit=limit,
         offset=offset,
     )
+    return await ctx.run(c.list_applications, cmd, actor=caller.subject)
 
 
 @router.get(
@@ -108,12 +96,13 @@ async def list_applications(
     response_model=ApplicationOut,
     responses=errors(404),
 )
-async def get_application(ctx: Ctx, caller: Caller, application_id: ApplicationId) -> ApplicationOut:
+async def get_application(ctx: Context, caller: Caller, application_id: ApplicationId) -> ApplicationOut:
     """The declaration with its verification statuses per indicator, score and explanations, rank and
     admission, publicity outcome, letters and materials, as the caller's role may see them: the applicant
     and bureau staff everything (ID number masked), the employer without reviewers' notes, publicity
     reasons or letter serial numbers, and the phone masked."""
-    return await h.get_application(ctx, caller, application_id)
+    cmd = c.GetApplication(caller, application_id)
+    return await ctx.run(c.get_application, cmd, actor=caller.subject)
 
 
 @router.put(
@@ -124,12 +113,13 @@ async def get_application(ctx: Ctx, caller: Caller, application_id: ApplicationI
     responses=errors(404, 409),
 )
 async def edit(
-    ctx: Ctx, rt: Runtime, caller: Caller, application_id: ApplicationId, body: DeclarationUpdate
+    ctx: Context, caller: Caller, application_id: ApplicationId, body: DeclarationUpdate
 ) -> ApplicationOut:
     """Seed 004 第五条: during the declaration phase the applicant may change what they declared. The whole
     declaration is replaced and its version goes up; the employer must confirm the new version, and a
     declaration already submitted must be submitted again (a new revision)."""
-    return await h.edit(ctx, rt, caller, application_id, body)
+    cmd = h.EditDeclaration(caller, application_id, body.identity, body.facts, body.version)
+    return await ctx.run(h.edit, cmd, actor=caller.subject)
 
 
 @router.post(
@@ -140,11 +130,12 @@ async def edit(
     responses=errors(404, 409),
 )
 async def employer_confirm(
-    ctx: Ctx, caller: Caller, application_id: ApplicationId, body: EmployerDecision
+    ctx: Context, caller: Caller, application_id: ApplicationId, body: EmployerDecision
 ) -> ApplicationOut:
     """An administrator of the applicant's employer confirms the declaration version they reviewed
     (409 if it changed meanwhile). Declaration phase only."""
-    return await h.employer_confirm(ctx, caller, application_id, body)
+    cmd = h.ConfirmDeclaration(caller, application_id, body.version)
+    return await ctx.run(h.employer_confirm, cmd, actor=caller.subject)
 
 
 @router.post(
@@ -155,10 +146,11 @@ async def employer_confirm(
     responses=errors(404, 409),
 )
 async def employer_return(
-    ctx: Ctx, caller: Caller, application_id: ApplicationId, body: EmployerReturn
+    ctx: Context, caller: Caller, application_id: ApplicationId, body: EmployerReturn
 ) -> ApplicationOut:
     """The employer sends the declaration back with a reason; the applicant sees it and edits."""
-    return await h.employer_return(ctx, caller, application_id, body)
+    cmd = h.ReturnDeclaration(caller, application_id, body.version, body.reason)
+    return await ctx.run(h.employer_return, cmd, actor=caller.subject)
 
 
 @router.post(
@@ -169,8 +161,7 @@ async def employer_return(
     responses=errors(404, 409),
 )
 async def submit(
-    ctx: Ctx,
-    rt: Runtime,
+    ctx: Context,
     caller: Caller,
     application_id: ApplicationId,
     idempotency_key: Annotated[
@@ -189,7 +180,8 @@ async def submit(
     """Submits the employer-confirmed declaration: revision 1, then 2, … after each edit. Emits
     `application.submitted` (to review and publicity) with the ID number encrypted. Declaration phase
     only; the affiliation must still be confirmed and no bad-conduct record live."""
-    return await h.submit(ctx, rt, caller, application_id, idempotency_key)
+    cmd = h.Submit(caller, application_id, idempotency_key)
+    return await ctx.run(h.submit, cmd, actor=caller.subject)
 
 
 @router.get(
@@ -199,105 +191,9 @@ async def submit(
     response_model=Timeline,
     responses=errors(404),
 )
-async def timeline(ctx: Ctx, caller: Caller, application_id: ApplicationId) -> Timeline:
+async def timeline(ctx: Context, caller: Caller, application_id: ApplicationId) -> Timeline:
     """Every step of the case in time order: declaration, employer confirmation, submissions, verification
     per indicator, score, ranking, publicity, letters, and the round's phase changes; each as the caller's
     role may see it."""
-    return await h.get_timeline(ctx, caller, application_id)
-
-
-@router.post(
-    "/v1/applications/{application_id}/materials",
-    tags=[MAT],
-    summary="Upload a material 上传证明材料",
-    status_code=201,
-    response_model=MaterialOut,
-    responses={
-        200: {"model": MaterialOut, "description": "This file was already uploaded"},
-        **errors(404, 409, 413, 415),
-    },
-)
-async def upload_material(
-    request: Request,
-    ctx: Ctx,
-    rt: Runtime,
-    caller: Caller,
-    application_id: ApplicationId,
-    file: Annotated[UploadFile, File(description="PDF, JPEG or PNG (checked from the content).")],
-    indicator: Annotated[Indicator | None, Form(description="The indicator it supports.")] = None,
-) -> Response:
-    """Seed 004 第七条: evidence for indicators that data exchange cannot verify, or for a recheck. PDF,
-    JPEG or PNG only, recognised from the file's content; at most `INTAKE_MATERIALS_MAX_BYTES` (10 MB by
-    default). Stored content-addressed (SHA-256); the same file twice is one material (200).
-    Declaration, review-summary and results-query phases."""
-    settings = ctx.settings
-    assert isinstance(settings, Settings)
-    limit = settings.materials_max_bytes
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > limit + 64 * 1024:
-        raise _too_large(limit)
-    data = await file.read(limit + 1)
-    if len(data) > limit:
-        raise _too_large(limit)
-    out, created = await m.upload(ctx, rt, caller, application_id, data, file.filename, indicator)
-    return JSONResponse(out.model_dump(mode="json"), status_code=201 if created else 200)
-
-
-def _too_large(limit: int) -> ApiError:
-    return ApiError(413, "payload_too_large", f"A material may be at most {limit} bytes.")
-
-
-@router.get(
-    "/v1/applications/{application_id}/materials",
-    tags=[MAT],
-    summary="List materials 材料列表",
-    response_model=list[MaterialOut],
-    responses=errors(404),
-)
-async def list_materials(ctx: Ctx, caller: Caller, application_id: ApplicationId) -> list[MaterialOut]:
-    """The materials linked to the application, oldest first."""
-    return await m.list_materials(ctx, caller, application_id)
-
-
-@router.get(
-    "/v1/applications/{application_id}/materials/{material_id}",
-    tags=[MAT],
-    summary="Download a material 下载材料",
-    response_class=Response,
-    responses={
-        200: {
-            "content": {"application/pdf": {}, "image/jpeg": {}, "image/png": {}},
-            "description": "The file",
-        },
-        **errors(404, 410),
-    },
-)
-async def download_material(
-    ctx: Ctx, rt: Runtime, caller: Caller, application_id: ApplicationId, material_id: MaterialId
-) -> Response:
-    """The stored file, with its media type."""
-    data, media_type, filename = await m.download(ctx, rt, caller, application_id, material_id)
-    return Response(
-        data,
-        media_type=media_type,
-        headers={
-            "Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}",
-            "X-Content-Type-Options": "nosniff",
-        },
-    )
-
-
-@router.delete(
-    "/v1/applications/{application_id}/materials/{material_id}",
-    tags=[MAT],
-    summary="Remove a material 删除材料",
-    status_code=204,
-    response_class=Response,
-    responses=errors(404, 409),
-)
-async def delete_material(
-    ctx: Ctx, caller: Caller, application_id: ApplicationId, material_id: MaterialId
-) -> Response:
-    """The applicant unlinks a material during the declaration phase."""
-    await m.delete(ctx, caller, application_id, material_id)
-    return Response(status_code=204)
+    cmd = c.GetTimeline(caller, application_id)
+    return await ctx.run(c.get_timeline, cmd, actor=caller.subject)

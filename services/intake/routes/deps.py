@@ -7,10 +7,10 @@ from typing import Annotated, Any
 from fastapi import Depends, Path, Query, Request
 from fastapi.security import APIKeyHeader, OAuth2PasswordBearer
 
-from services.intake.runtime import IntakeRuntime, get_runtime
+from services.intake.context import Ctx
 from shared.api.auth import Principal
 from shared.api.errors import ErrorResponse
-from shared.service import ServiceContext, get_context, principal_of
+from shared.service import get_context, principal_of
 
 # Documentation only: the shared Authorizer (on every route) does the checking. These make Swagger UI's
 # "Authorize" button log in with the password flow, or send a department API key.
@@ -18,14 +18,18 @@ oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/v1/auth/token", auto_error=False
 api_key_scheme = APIKeyHeader(name="X-API-Key", auto_error=False)
 SECURED = [Depends(oauth2_scheme), Depends(api_key_scheme)]
 
-Ctx = Annotated[ServiceContext, Depends(get_context)]
-Runtime = Annotated[IntakeRuntime, Depends(get_runtime)]
+
+def service_context(request: Request) -> Ctx:
+    ctx: Ctx = get_context(request)
+    return ctx
 
 
 def _principal(request: Request) -> Principal:
     return principal_of(request)
 
 
+#: The intake context (``app.state.ctx``), typed.
+Context = Annotated[Ctx, Depends(service_context)]
 Caller = Annotated[Principal, Depends(_principal)]
 Limit = Annotated[int, Query(ge=1, le=200, description="Page size.")]
 Offset = Annotated[int, Query(ge=0, le=10_000_000, description="Items to skip.")]

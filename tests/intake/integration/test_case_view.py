@@ -16,7 +16,7 @@ from shared.clock import BEIJING
 from shared.crypto import Sealer
 from shared.events.contracts.intake import EncryptedValue
 from shared.events.contracts.publicity import PublicityClosedV1, PublicityOutcomeV1
-from shared.events.contracts.review import IndicatorVerification, VerificationCompletedV1
+from shared.events.contracts.review import IndicatorVerification, VerificationCompletedV2
 from shared.events.contracts.scoring import (
     ApplicationRankedV1,
     IndicatorPoints,
@@ -25,6 +25,7 @@ from shared.events.contracts.scoring import (
 )
 from shared.events.contracts.settlement import ConductRecordedV1, LetterIssuedV1
 from shared.events.registry import EventData
+from shared.facts.points import FACTS_EXAMPLE, PointsFacts
 from shared.messaging.kafka import ensure_topics, make_producer
 from shared.messaging.outbox import Outbox
 from shared.settings import ServiceSettings
@@ -84,12 +85,12 @@ async def test_timeline_is_filled_from_other_services_events_and_each_role_sees_
         async with OtherServices(intake) as others:
             await others.publish(
                 "review",
-                VerificationCompletedV1(
+                VerificationCompletedV2(
                     application_id=app_id,
                     revision=1,
                     round_id="points-2024",
                     program="points",
-                    facts={},
+                    facts=PointsFacts.model_validate(FACTS_EXAMPLE),
                     statuses=[
                         IndicatorVerification(indicator="employment", status="confirmed"),
                         IndicatorVerification(

@@ -115,6 +115,7 @@ async def test_registration_to_submission_then_an_edit_reaches_the_bus_as_revisi
         orjson.loads(r.value) for r in records if orjson.loads(r.value)["type"] == "application.submitted"
     ]
     assert [e["data"]["revision"] for e in submitted] == [1, 2]
+    assert all(e["version"] == 2 for e in submitted)  # application.submitted v2: PointsFacts
     assert all(r.key == app_id.encode() for r in records if orjson.loads(r.value)["subject"] == app_id)
     latest = submitted[-1]["data"]
     assert latest["declared_facts"]["income_tax"] == [{"year": 2023, "amount": "25000.00"}]

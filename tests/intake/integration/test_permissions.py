@@ -22,6 +22,7 @@ PATH_VALUES = {
     "account_id": "acc_0000000000000000",
     "material_id": "mat_0000000000000000",
     "dead_letter_id": "424242",
+    "year": "2025",
 }
 ROLES = [r for r in Role if r is not Role.PUBLIC]
 

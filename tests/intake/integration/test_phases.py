@@ -11,7 +11,7 @@ import orjson
 import pytest
 import sqlalchemy as sa
 
-from services.intake.handlers.rounds import announce_phase_changes
+from services.intake.jobs import announce_phase_changes
 from shared.clock import BEIJING
 from tests.intake.support import ROUND_2024, Intake, bearer, facts_for, make_id
 from tests.support.infra import consume

@@ -283,7 +283,7 @@ async def test_materials_uploaded_through_the_api_live_in_the_bucket(
         r = await intake.http.get(f"{url}/{pdf['id']}", headers=h)
         assert r.status_code == 410 and r.json()["error"]["code"] == "material_gone"
 
-        store = app.state.intake.store
+        store = app.state.ctx.runtime.store
         assert isinstance(store, S3MaterialStore)
     # The lifespan closed the store's HTTP client.
     assert store._client is None

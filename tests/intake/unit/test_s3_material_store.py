@@ -21,7 +21,7 @@ from services.intake.adapters.storage import (
     MaterialStoreError,
 )
 from services.intake.config import Settings
-from services.intake.runtime import IntakeRuntime
+from services.intake.context import Runtime
 
 DATA = b"%PDF-1.4\n%%EOF\n"
 SHA = hashlib.sha256(DATA).hexdigest()
@@ -247,8 +247,8 @@ def test_s3_settings_are_checked_and_normalised(monkeypatch: pytest.MonkeyPatch)
 
 
 async def test_the_runtime_picks_the_store_from_the_setting_and_closes_it(tmp_path: Path) -> None:
-    assert isinstance(IntakeRuntime(Settings(materials_dir=tmp_path)).store, DiskMaterialStore)
-    rt = IntakeRuntime(Settings(**{**S3_SETTINGS, "materials_s3_prefix": "p"}))  # type: ignore[arg-type]
+    assert isinstance(Runtime(Settings(materials_dir=tmp_path)).store, DiskMaterialStore)
+    rt = Runtime(Settings(**{**S3_SETTINGS, "materials_s3_prefix": "p"}))  # type: ignore[arg-type]
     store = rt.store
     assert isinstance(store, S3MaterialStore)
     assert store.url_of(SHA) == f"http://minio.test:9000/hukou-materials/p/{SHA[:2]}/{SHA[2:4]}/{SHA}"

@@ -9,6 +9,7 @@ from services.intake.domain.materials import safe_filename, sniff_media_type
 from services.intake.domain.phases import BETWEEN_PHASES, CLOSED, NOT_STARTED, Phase
 from services.intake.domain.views import Audience, case_view, entry_view
 from services.intake.routes import applications as routes
+from services.intake.routes import materials as material_routes
 from shared.events.contracts.common import INDICATORS
 
 
@@ -72,4 +73,4 @@ def test_the_api_filters_list_the_domain_values() -> None:
         BETWEEN_PHASES,
         CLOSED,
     )
-    assert typing.get_args(routes.Indicator) == (*INDICATORS, "identity", "other")
+    assert typing.get_args(material_routes.Indicator) == (*INDICATORS, "identity", "other")

@@ -12,13 +12,13 @@ import sqlalchemy as sa
 
 from services.intake.app import create_app
 from services.intake.config import Settings
+from services.intake.context import build_service_context
 from shared.api.auth import generate_keypair, issue_token
 from shared.clock import SystemClock
 from shared.events.registry import EventData, EventRegistry
 from shared.messaging.inbox import Delivery, InboxConsumer
 from shared.messaging.kafka import ensure_topics, make_producer
 from shared.messaging.outbox import Outbox, OutboxRelay
-from shared.service import build_context
 from tests.support.infra import Infra
 
 pytestmark = pytest.mark.integration
@@ -39,7 +39,7 @@ async def env(infra: Infra, topic_prefix: str) -> AsyncIterator[dict[str, Any]]:
     priv, pub = generate_keypair()
     settings = Settings(database_url=url, jwt_public_key=pub, **infra.settings_kwargs(topic_prefix))
     app = create_app(settings)
-    ctx = build_context(settings)
+    ctx = build_service_context(settings)
     app.state.ctx = ctx
     await ensure_topics(settings)
     producer = make_producer(settings, "t")

@@ -1,24 +1,31 @@
-"""What the intake service needs beside the shared service context: the data sealer, the password
-hasher, the material store and the token signing key. Built from settings without I/O; the material
-store's connections are released by :meth:`IntakeRuntime.aclose` (the app's lifespan calls it)."""
+"""What the intake service's use cases run with.
+
+``Runtime``: what intake needs beside the database — the data sealer, the password hasher, the material
+store and the token signing key. Built from settings without I/O; the material store's connections are
+released by :meth:`Runtime.aclose` (the app's lifespan calls it).
+
+``Ctx`` is the service context (built once at start-up), ``Tx`` one transaction as a use case sees it.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from fastapi import Request
-
+from services.intake.adapters.repository import IntakeRepository
 from services.intake.adapters.s3 import S3MaterialStore
 from services.intake.adapters.security import Passwords
 from services.intake.adapters.storage import DiskMaterialStore, MaterialStore
 from services.intake.config import Settings
-from shared.api.errors import ApiError
+from shared import usecase
+from shared.api.errors import Unavailable
+from shared.clock import Clock
 from shared.crypto import Sealer
+from shared.service import ServiceContext, build_context
 
 
 @dataclass
-class IntakeRuntime:
+class Runtime:
     settings: Settings
     passwords: Passwords = field(default_factory=Passwords)
 
@@ -47,22 +54,29 @@ class IntakeRuntime:
 
     @cached_property
     def sealer(self) -> Sealer:
+        # Unavailable (503): a configuration is missing. In a consumer it is transient (retried), never a
+        # refusal of the event.
         if self.settings.data_key is None:
-            raise ApiError(
-                503, "data_key_missing", "INTAKE_DATA_KEY is not configured; personal data cannot be stored."
+            raise Unavailable(
+                "data_key_missing", "INTAKE_DATA_KEY is not configured; personal data cannot be stored."
             )
         return Sealer(self.settings.data_key.get_secret_value())
 
     @property
     def signing_key(self) -> str:
         if self.settings.jwt_private_key is None:
-            raise ApiError(503, "token_signing_not_configured", "INTAKE_JWT_PRIVATE_KEY is not configured.")
+            raise Unavailable("token_signing_not_configured", "INTAKE_JWT_PRIVATE_KEY is not configured.")
         return self.settings.jwt_private_key.get_secret_value()
 
     def id_digest(self, id_number: str) -> str:
         return self.sealer.digest(id_number, context="id_number")
 
 
-def get_runtime(request: Request) -> IntakeRuntime:
-    rt: IntakeRuntime = request.app.state.intake
-    return rt
+Ctx = ServiceContext[Settings, Runtime, IntakeRepository]
+Tx = usecase.Tx[IntakeRepository, Runtime]
+
+
+def build_service_context(settings: Settings, clock: Clock | None = None) -> Ctx:
+    """The intake context: shared parts from ``shared.service.build_context``, plus intake's runtime and
+    repository. Nothing connects until first used."""
+    return build_context(settings, clock, Runtime(settings), IntakeRepository)

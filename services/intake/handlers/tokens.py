@@ -1,0 +1,193 @@
+"""Tokens: password login, refresh-token rotation, logout.
+
+An access token is a short-lived JWT (Ed25519, ``shared.api.auth.issue_token``) carrying the account id as
+subject, the role, the name, and the employer's credit code (employer administrators), the department
+(department clients) or the district code (district staff, when the account has one). A refresh token is
+random, stored as its SHA-256, and rotated at each use; presenting one that was already used revokes its
+whole family (it was stolen or replayed).
+
+Some refusals must keep what the use case wrote (a failed login is counted; a reused refresh token
+revokes its family): those use cases *return* the refusal (:class:`TokenResult`) so that their
+transaction commits, and the endpoint raises it.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from services.intake.adapters.records import AccountView
+from services.intake.adapters.security import new_id, new_refresh_token, refresh_token_digest
+from services.intake.context import Tx
+from services.intake.schemas import TokenOut
+from shared.api.auth import Role, issue_token
+from shared.api.errors import ApiError
+from shared.clock import BEIJING
+
+log = logging.getLogger(__name__)
+
+USERNAME = re.compile(r"[a-z0-9][a-z0-9_.@-]{2,63}")
+_BAD_LOGIN = "The username or password is wrong. 用户名或密码错误。"
+
+
+@dataclass(frozen=True)
+class TokenResult:
+    """A token, or a refusal whose side effects (failure count, revoked family) are committed."""
+
+    token: TokenOut | None = None
+    refusal: ApiError | None = None
+
+    def token_or_raise(self) -> TokenOut:
+        if self.refusal is not None:
+            raise self.refusal
+        assert self.token is not None
+        return self.token
+
+
+def _bad_credentials(code: str = "invalid_credentials", message: str = _BAD_LOGIN) -> ApiError:
+    return ApiError(401, code, message, headers={"WWW-Authenticate": "Bearer"})
+
+
+async def _issue(tx: Tx, account: AccountView, family_id: str | None) -> TokenOut:
+    settings = tx.rt.settings
+    extra: dict[str, Any] = {"name": account["name"]}
+    if account["role"] == Role.EMPLOYER_ADMIN.value:
+        extra["employer"] = account["employer_credit_code"]
+        extra["employer_id"] = account["employer_id"]
+    if account["role"] == Role.DEPARTMENT_CLIENT.value:
+        extra["department"] = account["department"]
+    if account["role"] == Role.DISTRICT_STAFF.value and account["district"]:
+        extra["district"] = account["district"]
+    access = issue_token(
+        tx.rt.signing_key,
+        subject=account["id"],
+        roles=[account["role"]],
+        now=tx.now,
+        ttl=timedelta(seconds=settings.access_token_ttl_s),
+        extra=extra,
+    )
+    refresh, digest = new_refresh_token()
+    await tx.repo.insert_refresh_token(
+        {
+            "token_hash": digest,
+            "account_id": account["id"],
+            "family_id": family_id or new_id("fam"),
+            "issued_at": tx.now,
+            "expires_at": tx.now + timedelta(seconds=settings.refresh_token_ttl_s),
+        }
+    )
+    return TokenOut(
+        access_token=access,
+        expires_in=settings.access_token_ttl_s,
+        refresh_token=refresh,
+        roles=[account["role"]],
+    )
+
+
+def _locked(until: datetime, now: datetime) -> ApiError:
+    local = until.astimezone(BEIJING)
+    wait = max(1, math.ceil((until - now).total_seconds()))
+    return ApiError(
+        429,
+        "account_locked",
+        f"Too many failed logins: this account is locked until {local:%Y-%m-%d %H:%M} (Beijing time). "
+        f"登录失败次数过多，账户已锁定至 {local:%Y-%m-%d %H:%M}（北京时间）。",
+        headers={"Retry-After": str(wait)},
+    )
+
+
+@dataclass(frozen=True)
+class PasswordGrant:
+    username: str
+    password: str
+    #: OAuth2 client credentials: only department client accounts may use them.
+    client: bool = False
+
+
+async def password_grant(tx: Tx, cmd: PasswordGrant) -> TokenResult:
+    """Password login. ``login_max_failures`` wrong passwords in a row lock the account for
+    ``login_lockout_s`` (429 ``account_locked`` naming the end, even for the right password); unknown
+    usernames get the same 401 and take as long as known ones."""
+    tx.rt.signing_key  # noqa: B018 - fail early (503) when tokens cannot be signed
+    settings = tx.rt.settings
+    now = tx.now
+    username = cmd.username.strip().lower()
+    known = USERNAME.fullmatch(username) is not None
+    account = await tx.repo.account_by_username(username) if known else None
+    if account is not None and account["locked_until"] is not None and account["locked_until"] > now:
+        raise _locked(account["locked_until"], now)
+    ok = await tx.rt.passwords.verify(account["password_hash"] if account else None, cmd.password)
+    if account is not None and ok:
+        if account["status"] != "active":
+            raise _bad_credentials("account_disabled", "This account is disabled. 账户已停用。")
+        if account["failed_logins"] or account["locked_until"] is not None:
+            await tx.repo.clear_login_failures(account["id"])
+        if cmd.client and account["role"] != Role.DEPARTMENT_CLIENT.value:
+            return TokenResult(
+                refusal=ApiError(
+                    401, "invalid_client", "client_credentials is for department client accounts only."
+                )
+            )
+        return TokenResult(token=await _issue(tx, account, None))
+    if account is not None:
+        # Counted in this transaction, which commits: the refusal is returned, not raised.
+        locked_until = await tx.repo.record_login_failure(
+            account["id"], now, settings.login_max_failures, timedelta(seconds=settings.login_lockout_s)
+        )
+        if locked_until is not None:
+            log.warning(
+                "account %s locked until %s after repeated failed logins", account["id"], locked_until
+            )
+            return TokenResult(refusal=_locked(locked_until, now))
+        return TokenResult(refusal=_bad_credentials())
+    raise _bad_credentials()
+
+
+@dataclass(frozen=True)
+class RefreshGrant:
+    refresh_token: str
+
+
+async def refresh_grant(tx: Tx, cmd: RefreshGrant) -> TokenResult:
+    """A new access and refresh token for a refresh token, which is used up (rotation)."""
+    tx.rt.signing_key  # noqa: B018
+    now = tx.now
+    row = await tx.repo.refresh_token_for_update(refresh_token_digest(cmd.refresh_token))
+    if row is None:
+        raise _bad_credentials("invalid_refresh_token", "The refresh token is not valid; log in again.")
+    if row["used_at"] is not None and row["revoked_at"] is None:
+        # A rotated token presented again: someone holds a copy. Revoke the family (committed: the
+        # refusal is returned, not raised).
+        await tx.repo.revoke_refresh_family(row["family_id"], now)
+        return TokenResult(
+            refusal=_bad_credentials(
+                "refresh_token_reused",
+                "This refresh token was already used; every token of this login is now revoked. "
+                "Log in again.",
+            )
+        )
+    if row["revoked_at"] is not None or row["expires_at"] <= now:
+        raise _bad_credentials(
+            "invalid_refresh_token", "The refresh token has expired or was revoked; log in again."
+        )
+    account = await tx.repo.account(row["account_id"])
+    if account is None or account["status"] != "active":
+        raise _bad_credentials("account_disabled", "This account is disabled. 账户已停用。")
+    await tx.repo.mark_refresh_token_used(row["token_hash"], now)
+    return TokenResult(token=await _issue(tx, account, row["family_id"]))
+
+
+@dataclass(frozen=True)
+class RevokeRefreshToken:
+    refresh_token: str
+
+
+async def revoke_refresh_token(tx: Tx, cmd: RevokeRefreshToken) -> None:
+    """Logout: the refresh token's whole family is revoked (an unknown token is not an error)."""
+    row = await tx.repo.refresh_token_for_update(refresh_token_digest(cmd.refresh_token))
+    if row is not None:
+        await tx.repo.revoke_refresh_family(row["family_id"], tx.now)
