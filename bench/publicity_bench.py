@@ -40,9 +40,10 @@ from urllib.parse import quote
 import httpx
 import sqlalchemy as sa
 
-from services.publicity import handlers
+from services.publicity import jobs
 from services.publicity.adapters.tables import ranked, rankings, rounds, scores, submissions
 from services.publicity.config import Settings
+from services.publicity.context import build_service_context
 from services.publicity.domain.indicators import ordered
 from shared.clock import ManualClock, SystemClock
 from shared.devstack.servers import (
@@ -54,7 +55,7 @@ from shared.devstack.servers import (
     with_database,
 )
 from shared.events.contracts.common import INDICATORS
-from shared.service import build_context, migrate
+from shared.service import migrate
 
 REPO = Path(__file__).resolve().parents[1]
 ROUND = "pts-bench"
@@ -151,7 +152,7 @@ async def stage(url: str, n: int, rng: random.Random) -> tuple[list[str], list[s
                 publicity_starts_on=today,
                 publicity_ends_on=today + timedelta(days=7),
                 phases=[],
-                event_time=now,
+                phase_event_at=now,
             )
         )
         await conn.execute(
@@ -228,9 +229,9 @@ async def main_async(args: argparse.Namespace) -> None:
         t = time.perf_counter()
         people, emps = await stage(url, args.entries, rng)
         print(f"staged {args.entries:,} admitted applicants in {time.perf_counter() - t:.2f} s")
-        ctx = build_context(settings, SystemClock())
+        ctx = build_service_context(settings, SystemClock())
         t = time.perf_counter()
-        report = await handlers.run_scheduled(ctx)
+        report = await jobs.run_scheduled(ctx)
         print(
             f"prepared and opened the list (snapshot of {args.entries:,} entries) in {time.perf_counter() - t:.2f} s: {report}"
         )
@@ -289,9 +290,9 @@ async def main_async(args: argparse.Namespace) -> None:
             )
 
         clock = ManualClock(SystemClock().now() + timedelta(days=8))
-        ctx = build_context(settings, clock)
+        ctx = build_service_context(settings, clock)
         t = time.perf_counter()
-        closed = await handlers.close_one_due_publicity(ctx)
+        closed = await jobs.close_one(ctx)
         print(
             f"\nclosed {closed}: {args.entries:,} publicity.outcome + 1 publicity.closed into the outbox in "
             f"{time.perf_counter() - t:.2f} s"

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from services.publicity.api import PERMISSIONS, router
 from services.publicity.config import Settings
+from services.publicity.context import build_service_context
+from services.publicity.routes import PERMISSIONS, router
 from shared.clock import Clock
 from shared.service import create_service_app
 
@@ -20,4 +21,5 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
         routers=[router],
         permissions=PERMISSIONS,
         clock=clock,
+        context=build_service_context,
     )

@@ -4,6 +4,7 @@ field for the reporter's identity except the investigator's unsealing response."
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
@@ -416,7 +417,7 @@ class AccessLogOut(BaseModel):
 # ---- conversions ------------------------------------------------------------------------------------
 
 
-def public_entry_doc(row: dict[str, Any]) -> dict[str, Any]:
+def public_entry_doc(row: Mapping[str, Any]) -> dict[str, Any]:
     """A row of the public list as JSON-ready data, shaped like ``PublicEntry`` (the hot path of the list
     skips building models: indicators are stored in display order with their names)."""
     total = row["total"]
@@ -431,11 +432,11 @@ def public_entry_doc(row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def public_entry(row: dict[str, Any]) -> PublicEntry:
+def public_entry(row: Mapping[str, Any]) -> PublicEntry:
     return PublicEntry.model_validate(public_entry_doc(row))
 
 
-def staff_entry(row: dict[str, Any]) -> StaffEntry:
+def staff_entry(row: Mapping[str, Any]) -> StaffEntry:
     return StaffEntry(
         **public_entry(row).model_dump(),
         application_id=row["application_id"],
@@ -446,7 +447,7 @@ def staff_entry(row: dict[str, Any]) -> StaffEntry:
     )
 
 
-def publicity_out(p: dict[str, Any], period: dict[str, Any]) -> PublicityOut:
+def publicity_out(p: Mapping[str, Any], period: Mapping[str, Any]) -> PublicityOut:
     return PublicityOut(
         publicity_id=p["publicity_id"],
         round_id=p["round_id"],
@@ -459,5 +460,5 @@ def publicity_out(p: dict[str, Any], period: dict[str, Any]) -> PublicityOut:
     )
 
 
-def objection_out(o: dict[str, Any]) -> ObjectionOut:
+def objection_out(o: Mapping[str, Any]) -> ObjectionOut:
     return ObjectionOut(**{k: o[k] for k in ObjectionOut.model_fields})

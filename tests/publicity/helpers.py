@@ -12,14 +12,15 @@ from typing import Any
 
 import httpx
 
-from services.publicity import handlers
 from services.publicity.app import create_app
 from services.publicity.config import Settings
+from services.publicity.consumers import event_handlers
+from services.publicity.context import Ctx, build_service_context
 from shared.api.auth import generate_keypair, issue_token
 from shared.clock import BEIJING, ManualClock
 from shared.events.contracts.common import INDICATORS
 from shared.events.contracts.intake import (
-    ApplicationSubmittedV1,
+    ApplicationSubmittedV2,
     EncryptedValue,
     PhaseDates,
     RoundPhaseChangedV1,
@@ -31,8 +32,8 @@ from shared.events.contracts.scoring import (
     ScoreComputedV1,
 )
 from shared.events.registry import EventData
+from shared.facts.points import FACTS_EXAMPLE, PointsFacts
 from shared.messaging.inbox import Delivery
-from shared.service import ServiceContext, build_context
 from shared.validation.identifiers import synthetic_resident_id
 
 ROUND = "pts-2022"
@@ -48,14 +49,6 @@ REPORTER = {
 ID_NUMBER = re.compile(
     r"(?<![0-9])[1-9][0-9]{5}(18|19|20)[0-9]{2}(0[1-9]|1[0-2])(0[1-9]|[12][0-9]|3[01])[0-9]{3}[0-9Xx](?![0-9])"
 )
-
-HANDLERS = {
-    "round.phase_changed": handlers.on_round_phase_changed,
-    "application.submitted": handlers.on_application_submitted,
-    "score.computed": handlers.on_score_computed,
-    "ranking.finalized": handlers.on_ranking_finalized,
-    "application.ranked": handlers.on_application_ranked,
-}
 
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗"
 GIVEN = [
@@ -119,8 +112,8 @@ def round_changed(
 
 def submitted(
     app_id: str, name: str, employer: str, *, revision: int = 1, birth: str = "1981-09", round_id: str = ROUND
-) -> ApplicationSubmittedV1:
-    return ApplicationSubmittedV1(
+) -> ApplicationSubmittedV2:
+    return ApplicationSubmittedV2(
         application_id=app_id,
         revision=revision,
         round_id=round_id,
@@ -130,7 +123,7 @@ def submitted(
         employer_name=employer,
         employer_credit_code="91110108MA01ABCD1X",
         id_number=EncryptedValue(key_id="k1", nonce="bm9uY2U=", ciphertext="Y2lwaGVydGV4dA=="),
-        declared_facts={"application_id": app_id},
+        declared_facts=PointsFacts.model_validate({**FACTS_EXAMPLE, "application_id": app_id}),
     )
 
 
@@ -221,12 +214,13 @@ def round_of(
     return events
 
 
-async def feed(ctx: ServiceContext, events: Iterable[tuple[EventData, str]]) -> None:
+async def feed(ctx: Ctx, events: Iterable[tuple[EventData, str]]) -> None:
     """Apply events through the consumers' handlers, each in its own transaction (no broker)."""
+    handlers = event_handlers(ctx)
     for data, subject in events:
         env = ctx.outbox.envelope(data, subject=subject, correlation_id="test")
         async with ctx.session_factory() as s, s.begin():
-            await HANDLERS[env.type](Delivery(env, data, s, ctx.outbox, "test"))
+            await handlers[env.type](Delivery(env, data, s, ctx.outbox, "test"))
 
 
 class PubEnv:
@@ -235,15 +229,12 @@ class PubEnv:
     ) -> None:
         self.priv, pub = generate_keypair()
         self.clock = clock
+        defaults = {"data_key": base64.b64encode(os.urandom(32)).decode(), "job_interval_s": 0.1}
         self.settings = Settings(
-            database_url=url,
-            jwt_public_key=pub,
-            data_key=base64.b64encode(os.urandom(32)).decode(),
-            job_interval_s=0.1,
-            **{**settings_kwargs, **overrides},
+            database_url=url, jwt_public_key=pub, **{**defaults, **settings_kwargs, **overrides}
         )
         self.app = create_app(self.settings, clock)
-        self.ctx = build_context(self.settings, clock)
+        self.ctx = build_service_context(self.settings, clock)
         self.app.state.ctx = self.ctx
 
     def token(self, role: str = "bureau_staff", subject: str = "staff-1") -> dict[str, str]:

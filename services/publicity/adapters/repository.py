@@ -3,13 +3,38 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import datetime
-from typing import Any
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.publicity.adapters.records import (
+    AttachmentMetaRecord,
+    AttachmentRecord,
+    Closing,
+    EntryRecord,
+    IdentityAccessRecord,
+    NewAttachment,
+    NewIdentityAccess,
+    NewObjection,
+    ObjectionActionRecord,
+    ObjectionDecision,
+    ObjectionRecord,
+    ObjectionSummary,
+    Opening,
+    OutboxRow,
+    PublicEntryRow,
+    PublicityRecord,
+    RankedRecord,
+    RankingRecord,
+    RoundRecord,
+    ScheduledPublicity,
+    ScoreRecord,
+    StaffEntryRow,
+    SubmissionRecord,
+    record,
+)
 from services.publicity.adapters.tables import (
     attachments,
     entries,
@@ -26,7 +51,9 @@ from services.publicity.adapters.tables import (
 )
 from services.publicity.domain.ratelimit import Bucket, BucketPolicy, Decision, take
 from services.publicity.domain.readiness import Readiness
+from shared.events.contracts.intake import RoundPhaseChangedV1
 from shared.messaging.outbox import outbox_t
+from shared.readmodels import apply_round_phase
 
 ROUND_WIDE = ""  # the scope of a publicity covering a whole round (points)
 
@@ -41,24 +68,32 @@ class PublicityRepository:
         self.s = session
 
     # ---- staging from events -----------------------------------------------------------------
-    async def upsert_round(self, row: dict[str, Any]) -> None:
-        """Keep the newest announcement of a round (by event time)."""
-        stmt = pg_insert(rounds).values(**row)
-        await self.s.execute(
-            stmt.on_conflict_do_update(
-                index_elements=[rounds.c.round_id],
-                set_={k: stmt.excluded[k] for k in row if k != "round_id"},
-                where=stmt.excluded.event_time >= rounds.c.event_time,
-            )
+    async def apply_round_phase(
+        self,
+        data: RoundPhaseChangedV1,
+        event_at: datetime,
+        *,
+        publicity_starts_on: date | None,
+        publicity_ends_on: date | None,
+    ) -> bool:
+        """Keep the newest ``round.phase_changed`` of a round (by event time; an older one changes
+        nothing), with the publicity phase's dates. Returns whether the row was written."""
+        return await apply_round_phase(
+            self.s,
+            rounds,
+            data,
+            event_at,
+            publicity_starts_on=publicity_starts_on,
+            publicity_ends_on=publicity_ends_on,
         )
 
-    async def get_round(self, round_id: str) -> dict[str, Any] | None:
+    async def get_round(self, round_id: str) -> RoundRecord | None:
         row = (
             (await self.s.execute(sa.select(rounds).where(rounds.c.round_id == round_id))).mappings().first()
         )
-        return dict(row) if row else None
+        return record(RoundRecord, row) if row else None
 
-    async def upsert_submission(self, row: dict[str, Any]) -> None:
+    async def upsert_submission(self, row: SubmissionRecord) -> None:
         """Latest revision wins; an older revision arriving late changes nothing."""
         stmt = pg_insert(submissions).values(**row)
         await self.s.execute(
@@ -69,7 +104,7 @@ class PublicityRepository:
             )
         )
 
-    async def upsert_score(self, row: dict[str, Any]) -> None:
+    async def upsert_score(self, row: ScoreRecord) -> None:
         """Latest revision wins; an older revision arriving late changes nothing."""
         stmt = pg_insert(scores).values(**row)
         await self.s.execute(
@@ -80,7 +115,7 @@ class PublicityRepository:
             )
         )
 
-    async def insert_ranking(self, row: dict[str, Any]) -> str:
+    async def insert_ranking(self, row: RankingRecord) -> str:
         """Record a round's finalized ranking; returns the ranking id on record (the first one wins)."""
         await self.s.execute(pg_insert(rankings).values(**row).on_conflict_do_nothing())
         got = await self.s.scalar(
@@ -88,10 +123,10 @@ class PublicityRepository:
         )
         return str(got)
 
-    async def insert_ranked(self, row: dict[str, Any]) -> None:
+    async def insert_ranked(self, row: RankedRecord) -> None:
         await self.s.execute(pg_insert(ranked).values(**row).on_conflict_do_nothing())
 
-    async def publicity_of_round(self, round_id: str, scope: str = ROUND_WIDE) -> dict[str, Any] | None:
+    async def publicity_of_round(self, round_id: str, scope: str = ROUND_WIDE) -> PublicityRecord | None:
         row = (
             (
                 await self.s.execute(
@@ -103,7 +138,7 @@ class PublicityRepository:
             .mappings()
             .first()
         )
-        return dict(row) if row else None
+        return record(PublicityRecord, row) if row else None
 
     # ---- readiness and preparation -------------------------------------------------------------
     async def readiness(self, round_id: str) -> Readiness:
@@ -141,7 +176,7 @@ class PublicityRepository:
             missing_scores=int(missing_score),
         )
 
-    async def lock_unprepared_rankings(self, limit: int = 20) -> list[dict[str, Any]]:
+    async def lock_unprepared_rankings(self, limit: int = 20) -> list[RankingRecord]:
         """Finalized rankings whose round has no publicity yet, locked (other workers skip them)."""
         exists = sa.exists().where(
             publicities.c.round_id == rankings.c.round_id, publicities.c.scope == ROUND_WIDE
@@ -153,10 +188,10 @@ class PublicityRepository:
             .limit(limit)
             .with_for_update(skip_locked=True)
         )
-        return [dict(r) for r in rows.mappings()]
+        return [record(RankingRecord, r) for r in rows.mappings()]
 
     async def prepare_points_publicity(
-        self, *, round_row: dict[str, Any], ranking_row: dict[str, Any], now: datetime, contact: str
+        self, *, round_row: RoundRecord, ranking_row: RankingRecord, now: datetime, contact: str
     ) -> int:
         """Create the round's publicity (scheduled) and snapshot its entries; returns the entry count.
 
@@ -228,7 +263,7 @@ class PublicityRepository:
         await self.s.execute(sa.delete(scores).where(scores.c.round_id == round_id))
 
     # ---- opening and closing -----------------------------------------------------------------
-    async def lock_scheduled(self, limit: int = 20) -> list[dict[str, Any]]:
+    async def lock_scheduled(self, limit: int = 20) -> list[ScheduledPublicity]:
         """Scheduled publicities with their round's publicity start, locked (other workers skip them)."""
         rows = await self.s.execute(
             sa.select(publicities, rounds.c.publicity_starts_on)
@@ -238,9 +273,9 @@ class PublicityRepository:
             .limit(limit)
             .with_for_update(of=publicities, skip_locked=True)
         )
-        return [dict(r) for r in rows.mappings()]
+        return [record(ScheduledPublicity, r) for r in rows.mappings()]
 
-    async def mark_open(self, publicity_id: str, values: dict[str, Any]) -> bool:
+    async def mark_open(self, publicity_id: str, values: Opening) -> bool:
         res = await self.s.execute(
             sa.update(publicities)
             .where(publicities.c.publicity_id == publicity_id, publicities.c.status == "scheduled")
@@ -248,7 +283,7 @@ class PublicityRepository:
         )
         return bool(res.rowcount)  # type: ignore[attr-defined]
 
-    async def lock_due_to_close(self, now: datetime, limit: int = 5) -> list[dict[str, Any]]:
+    async def lock_due_to_close(self, now: datetime, limit: int = 5) -> list[PublicityRecord]:
         rows = await self.s.execute(
             sa.select(publicities)
             .where(publicities.c.status == "open", publicities.c.closes_at <= now)
@@ -256,7 +291,7 @@ class PublicityRepository:
             .limit(limit)
             .with_for_update(skip_locked=True)
         )
-        return [dict(r) for r in rows.mappings()]
+        return [record(PublicityRecord, r) for r in rows.mappings()]
 
     async def objection_states_of(
         self, publicity_id: str
@@ -327,7 +362,7 @@ class PublicityRepository:
         )
         return [(r[0], r[1], r[2], r[3]) for r in rows]
 
-    async def mark_closed(self, publicity_id: str, values: dict[str, Any]) -> bool:
+    async def mark_closed(self, publicity_id: str, values: Closing) -> bool:
         res = await self.s.execute(
             sa.update(publicities)
             .where(publicities.c.publicity_id == publicity_id, publicities.c.status == "open")
@@ -336,18 +371,18 @@ class PublicityRepository:
         return bool(res.rowcount)  # type: ignore[attr-defined]
 
     # ---- reading lists -------------------------------------------------------------------------
-    async def get_publicity(self, publicity_id: str, *, lock: str | None = None) -> dict[str, Any] | None:
+    async def get_publicity(self, publicity_id: str, *, lock: str | None = None) -> PublicityRecord | None:
         q = sa.select(publicities).where(publicities.c.publicity_id == publicity_id)
         if lock == "share":
             q = q.with_for_update(read=True)
         elif lock == "update":
             q = q.with_for_update()
         row = (await self.s.execute(q)).mappings().first()
-        return dict(row) if row else None
+        return record(PublicityRecord, row) if row else None
 
     async def list_publicities(
         self, statuses: Iterable[str], limit: int, offset: int
-    ) -> tuple[list[dict[str, Any]], int]:
+    ) -> tuple[list[PublicityRecord], int]:
         cond = publicities.c.status.in_(list(statuses))
         rows = await self.s.execute(
             sa.select(publicities)
@@ -357,9 +392,41 @@ class PublicityRepository:
             .offset(offset)
         )
         total = await self.s.scalar(sa.select(sa.func.count()).select_from(publicities).where(cond))
-        return [dict(r) for r in rows.mappings()], int(total or 0)
+        return [record(PublicityRecord, r) for r in rows.mappings()], int(total or 0)
 
-    async def page_entries(
+    async def page_public_entries(
+        self, publicity_id: str, *, q: str | None, descending: bool, limit: int, offset: int, known_total: int
+    ) -> tuple[list[PublicEntryRow], int]:
+        """One page of the public list (the public columns only) and the number of matching rows."""
+        rows, total = await self._page_entries(
+            publicity_id, q=q, descending=descending, limit=limit, offset=offset, known_total=known_total
+        )
+        return [record(PublicEntryRow, r) for r in rows], total
+
+    async def page_staff_entries(
+        self,
+        publicity_id: str,
+        *,
+        q: str | None,
+        outcome: str | None,
+        limit: int,
+        offset: int,
+        known_total: int,
+    ) -> tuple[list[StaffEntryRow], int]:
+        """One page of the archived copy (with application ids and outcomes), in rank order."""
+        rows, total = await self._page_entries(
+            publicity_id,
+            q=q,
+            descending=False,
+            limit=limit,
+            offset=offset,
+            outcome=outcome,
+            with_private=True,
+            known_total=known_total,
+        )
+        return [record(StaffEntryRow, r) for r in rows], total
+
+    async def _page_entries(
         self,
         publicity_id: str,
         *,
@@ -370,7 +437,7 @@ class PublicityRepository:
         outcome: str | None = None,
         with_private: bool = False,
         known_total: int | None = None,
-    ) -> tuple[list[dict[str, Any]], int]:
+    ) -> tuple[list[sa.RowMapping], int]:
         """One page of a list in rank order (``entry_no`` follows rank) and the number of matching rows.
 
         The public columns only, unless ``with_private`` (staff: application id and outcome). ``known_total``
@@ -410,7 +477,7 @@ class PublicityRepository:
                 lo, hi = offset + 1, offset + limit
             conds += [entries.c.entry_no >= lo, entries.c.entry_no <= hi]
             page = await self.s.execute(sa.select(*cols).where(*conds).order_by(order))
-            return [dict(r) for r in page.mappings()], known_total
+            return list(page.mappings()), known_total
         # Filtered: one scan for the matching entry numbers (the count is their number), then the page's
         # rows by primary key; a page never reads every row of the list twice.
         matches = list(
@@ -424,7 +491,7 @@ class PublicityRepository:
             .where(entries.c.publicity_id == publicity_id, entries.c.entry_no.in_(wanted))
             .order_by(order)
         )
-        return [dict(r) for r in page.mappings()], len(matches)
+        return list(page.mappings()), len(matches)
 
     async def get_entry(
         self,
@@ -433,7 +500,7 @@ class PublicityRepository:
         entry_no: int | None = None,
         application_id: str | None = None,
         lock: bool = False,
-    ) -> dict[str, Any] | None:
+    ) -> EntryRecord | None:
         q = sa.select(entries).where(entries.c.publicity_id == publicity_id)
         if entry_no is not None:
             q = q.where(entries.c.entry_no == entry_no)
@@ -442,7 +509,7 @@ class PublicityRepository:
         if lock:
             q = q.with_for_update()
         row = (await self.s.execute(q)).mappings().first()
-        return dict(row) if row else None
+        return record(EntryRecord, row) if row else None
 
     async def set_entry_outcome(
         self,
@@ -460,10 +527,11 @@ class PublicityRepository:
         )
 
     # ---- objections ------------------------------------------------------------------------------
-    async def insert_objection(self, row: dict[str, Any]) -> None:
+    async def insert_objection(self, row: NewObjection) -> None:
+        """The columns of a new objection (the rest are set as it is investigated)."""
         await self.s.execute(sa.insert(objections).values(**row))
 
-    async def insert_attachments(self, rows: list[dict[str, Any]]) -> None:
+    async def insert_attachments(self, rows: list[NewAttachment]) -> None:
         if rows:
             await self.s.execute(sa.insert(attachments), rows)
 
@@ -476,21 +544,36 @@ class PublicityRepository:
             )
         )
 
-    async def get_objection(self, objection_id: str, *, lock: bool = False) -> dict[str, Any] | None:
+    async def get_objection(self, objection_id: str, *, lock: bool = False) -> ObjectionRecord | None:
+        """An objection with its sealed reporter identity (only the unsealing use case needs it)."""
         q = sa.select(objections).where(objections.c.objection_id == objection_id)
         if lock:
             q = q.with_for_update()
         row = (await self.s.execute(q)).mappings().first()
-        return dict(row) if row else None
+        return record(ObjectionRecord, row) if row else None
 
-    async def update_objection(self, objection_id: str, values: dict[str, Any]) -> None:
+    async def get_objection_summary(self, objection_id: str) -> ObjectionSummary | None:
+        """An objection without the sealed reporter identity."""
+        cols = [c for c in objections.c if c.name != "reporter_identity"]
+        q = sa.select(*cols).where(objections.c.objection_id == objection_id)
+        row = (await self.s.execute(q)).mappings().first()
+        return record(ObjectionSummary, row) if row else None
+
+    async def set_assigned(self, objection_id: str, investigator: str, at: datetime) -> None:
+        await self.s.execute(
+            sa.update(objections)
+            .where(objections.c.objection_id == objection_id)
+            .values(status="assigned", assigned_to=investigator, assigned_at=at)
+        )
+
+    async def set_decided(self, objection_id: str, values: ObjectionDecision) -> None:
         await self.s.execute(
             sa.update(objections).where(objections.c.objection_id == objection_id).values(**values)
         )
 
     async def list_objections(
         self, publicity_id: str, *, status: str | None, entry_no: int | None, limit: int, offset: int
-    ) -> tuple[list[dict[str, Any]], int]:
+    ) -> tuple[list[ObjectionSummary], int]:
         conds = [objections.c.publicity_id == publicity_id]
         if status:
             conds.append(objections.c.status == status)
@@ -505,7 +588,7 @@ class PublicityRepository:
             .offset(offset)
         )
         total = await self.s.scalar(sa.select(sa.func.count()).select_from(objections).where(*conds))
-        return [dict(r) for r in rows.mappings()], int(total or 0)
+        return [record(ObjectionSummary, r) for r in rows.mappings()], int(total or 0)
 
     async def objection_counts(self, publicity_id: str) -> dict[str, int]:
         rows = await self.s.execute(
@@ -530,22 +613,22 @@ class PublicityRepository:
         )
         return [(r[0], r[1], r[2]) for r in rows]
 
-    async def actions_of(self, objection_id: str) -> list[dict[str, Any]]:
+    async def actions_of(self, objection_id: str) -> list[ObjectionActionRecord]:
         rows = await self.s.execute(
             sa.select(objection_actions)
             .where(objection_actions.c.objection_id == objection_id)
             .order_by(objection_actions.c.id)
         )
-        return [dict(r) for r in rows.mappings()]
+        return [record(ObjectionActionRecord, r) for r in rows.mappings()]
 
-    async def attachments_of(self, objection_id: str) -> list[dict[str, Any]]:
+    async def attachments_of(self, objection_id: str) -> list[AttachmentMetaRecord]:
         cols = [c for c in attachments.c if c.name != "content"]
         rows = await self.s.execute(
             sa.select(*cols).where(attachments.c.objection_id == objection_id).order_by(attachments.c.id)
         )
-        return [dict(r) for r in rows.mappings()]
+        return [record(AttachmentMetaRecord, r) for r in rows.mappings()]
 
-    async def attachment(self, objection_id: str, attachment_id: int) -> dict[str, Any] | None:
+    async def attachment(self, objection_id: str, attachment_id: int) -> AttachmentRecord | None:
         row = (
             (
                 await self.s.execute(
@@ -557,24 +640,24 @@ class PublicityRepository:
             .mappings()
             .first()
         )
-        return dict(row) if row else None
+        return record(AttachmentRecord, row) if row else None
 
-    async def log_identity_access(self, row: dict[str, Any]) -> int:
+    async def log_identity_access(self, row: NewIdentityAccess) -> int:
         got = await self.s.scalar(
             sa.insert(identity_access_log).values(**row).returning(identity_access_log.c.id)
         )
         return int(got or 0)
 
-    async def identity_access_log_of(self, objection_id: str) -> list[dict[str, Any]]:
+    async def identity_access_log_of(self, objection_id: str) -> list[IdentityAccessRecord]:
         rows = await self.s.execute(
             sa.select(identity_access_log)
             .where(identity_access_log.c.objection_id == objection_id)
             .order_by(identity_access_log.c.id)
         )
-        return [dict(r) for r in rows.mappings()]
+        return [record(IdentityAccessRecord, r) for r in rows.mappings()]
 
-    async def add_outbox_rows(self, rows: list[dict[str, Any]]) -> None:
-        """Outbox rows built by ``handlers.emit_many`` (the shared outbox table), in one statement."""
+    async def add_outbox_rows(self, rows: list[OutboxRow]) -> None:
+        """Outbox rows built by ``handlers.closing.emit_many`` (the shared outbox table), in one statement."""
         for k in range(0, len(rows), 1000):
             await self.s.execute(sa.insert(outbox_t), rows[k : k + 1000])
 

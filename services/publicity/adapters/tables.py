@@ -17,7 +17,9 @@ metadata = new_metadata()
 
 # ---- staging, from events -----------------------------------------------------------------------
 
-#: Rounds as announced by intake (`round.phase_changed`): the publicity phase dates.
+#: Rounds as announced by intake (`round.phase_changed`): the publicity phase dates. The newest event
+#: wins (`shared.readmodels.apply_round_phase`): `phase_event_at` is the time of the event the row
+#: reflects, and an older event never moves it back (migration 0004 renamed it from `event_time`).
 rounds = sa.Table(
     "rounds",
     metadata,
@@ -28,7 +30,7 @@ rounds = sa.Table(
     sa.Column("publicity_starts_on", sa.Date),
     sa.Column("publicity_ends_on", sa.Date),
     sa.Column("phases", JSONB, nullable=False),
-    sa.Column("event_time", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("phase_event_at", sa.DateTime(timezone=True)),
 )
 
 #: The latest revision of each application's submission, only the fields the list shows.

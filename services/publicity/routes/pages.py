@@ -18,17 +18,19 @@ from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse
 from markupsafe import Markup, escape
 
-from services.publicity import handlers
-from services.publicity.domain.indicators import INDICATOR_NAMES_ZH
+from services.publicity.context import Ctx
+from services.publicity.handlers import lists
+from services.publicity.handlers.common import PublicityTakenDown
 from services.publicity.schemas import ID_PATTERN, SEARCH_PATTERN
 from shared.api.errors import ApiError
 from shared.clock import BEIJING
-from shared.service import ServiceContext, get_context
+from shared.policy import INDICATOR_NAMES_ZH
+from shared.service import get_context
 
 router = APIRouter(tags=["public 公示（网页）"])
 
 _ENV = jinja2.Environment(
-    loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
+    loader=jinja2.FileSystemLoader(Path(__file__).parent.parent / "templates"),
     autoescape=jinja2.select_autoescape(default=True),
     trim_blocks=True,
     lstrip_blocks=True,
@@ -136,15 +138,24 @@ def render_error(e: ApiError, back: str | None = None) -> HTMLResponse:
     )
 
 
-def render_receipt(receipt: dict[str, Any], back: str) -> HTMLResponse:
+def render_receipt(objection_id: str, back: str) -> HTMLResponse:
     return render(
         "notice.html",
         status=201,
         title="异议已受理",
         message="您的实名举报已受理，我们将依法核查并严格为您保密。",
-        objection_id=receipt["objection_id"],
+        objection_id=objection_id,
         back=back,
     )
+
+
+def _context(request: Request) -> Ctx:
+    ctx: Ctx = get_context(request)
+    return ctx
+
+
+#: Who reads a public page: nobody in particular (no credentials).
+PUBLIC_READER = "public"
 
 
 @router.get(
@@ -154,11 +165,11 @@ def render_receipt(receipt: dict[str, Any], back: str) -> HTMLResponse:
 )
 async def index_page(
     request: Request,
-    ctx: ServiceContext = Depends(get_context),
+    ctx: Ctx = Depends(_context),
 ) -> HTMLResponse:
     """The lists on public view, and the ones whose period is over (taken down). 公示名单一览。"""
-    items, _ = await handlers.public_publicities(ctx, 100, 0)
-    return render("index.html", items=items)
+    page = await ctx.run(lists.public_publicities, lists.PublicPublicities(100, 0), actor=PUBLIC_READER)
+    return render("index.html", items=page.items)
 
 
 @router.get(
@@ -179,23 +190,28 @@ async def list_page(
     ] = None,
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
     sort: Annotated[str, Query(pattern="^-?rank$", description="`rank` (ascending) or `-rank`.")] = "rank",
-    ctx: ServiceContext = Depends(get_context),
+    ctx: Ctx = Depends(_context),
 ) -> HTMLResponse:
     """The list with its period and the supervision contact: search by name or employer, page through,
     sort by rank, each entry's indicator points (expand 查看). Works without JavaScript.
 
     公示名单：按姓名或单位名称查询、分页、按排名排序，展开查看各项指标积分。公示期外返回 404（未开始）或 410（已撤下）。
     """
-    size = handlers.settings_of(ctx).public_page_size
+    cfg = ctx.settings
+    size = cfg.public_page_size
     q = (q or "").strip() or None
     try:
-        p, period, rows, total = await handlers.public_page(
-            ctx, publicity_id, q=q, descending=sort == "-rank", limit=size, offset=(page - 1) * size
+        view = await ctx.run(
+            lists.public_page,
+            lists.PublicPage(publicity_id, q, sort == "-rank", size, (page - 1) * size),
+            actor=PUBLIC_READER,
         )
-    except handlers.UseCaseError as e:
-        if e.status == 410:
-            return render("gone.html", status=410, p=e.extra["publicity"], period=e.extra["period"])
-        return render_error(ApiError(e.status, e.code, e.message, e.details))
+    except PublicityTakenDown as e:
+        return render("gone.html", status=410, p=e.publicity, period=e.period)
+    except ApiError as e:
+        return render_error(e)
+    p, total = view.publicity, view.total
+    assert p["closes_at"] is not None  # on view: opened, so its period is known
     pages = max(1, math.ceil(total / size))
     base = f"/public/publicities/{publicity_id}"
 
@@ -208,14 +224,14 @@ async def list_page(
         "list.html",
         headers=cache_headers(p["closes_at"], ctx.clock.now()),
         p=p,
-        period=period,
-        items=rows,
+        period=view.period,
+        items=view.rows,
         total=total,
         page=page,
         pages=pages,
         q=q,
         sort=sort,
         url=url,
-        max_mb=round(handlers.settings_of(ctx).objection_max_attachment_bytes / 1024 / 1024, 1),
-        max_files=handlers.settings_of(ctx).objection_max_attachments,
+        max_mb=round(cfg.objection_max_attachment_bytes / 1024 / 1024, 1),
+        max_files=cfg.objection_max_attachments,
     )

@@ -11,10 +11,10 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from services.publicity import handlers
+from services.publicity import jobs
 from services.publicity.adapters.tables import entries, publicities, scores, submissions
+from services.publicity.context import build_service_context
 from shared.messaging.outbox import outbox_t
-from shared.service import build_context
 from tests.publicity.conftest import MakePub
 from tests.publicity.helpers import (
     PubEnv,
@@ -66,7 +66,7 @@ async def test_the_list_is_prepared_whatever_order_the_events_arrive_in_and_the_
         env = await make_pub()
         await feed(env.ctx, order)
         env.clock.set(beijing(2022, 7, 11, 8))
-        report = await handlers.run_scheduled(env.ctx)
+        report = await jobs.run_scheduled(env.ctx)
         assert report.prepared == ["pts-2022"] and report.opened == ["pts-2022"]
         rows = await staff_list(env)
         assert [(e["entry_no"], e["rank"], e["application_id"]) for e in rows] == [
@@ -101,12 +101,12 @@ async def test_a_list_waits_for_every_admitted_entry_and_says_what_is_missing(pu
     held_back = [e for e in events if e[0].event_type == "application.submitted" and e[1] == "PTS-000002"]  # type: ignore[attr-defined]
     await feed(pub.ctx, [e for e in events if e not in held_back])
     pub.clock.set(beijing(2022, 7, 12))
-    assert await handlers.run_scheduled(pub.ctx) == handlers.JobReport()
+    assert await jobs.run_scheduled(pub.ctx) == jobs.JobReport()
     async with pub.http() as http:
         r = await http.get("/v1/rounds/pts-2022/publicity-readiness", headers=pub.token("operations_admin"))
         assert r.json()["status"] == "waiting" and r.json()["missing"] == ["application.submitted (1)"]
         await feed(pub.ctx, held_back)
-        report = await handlers.run_scheduled(pub.ctx)
+        report = await jobs.run_scheduled(pub.ctx)
         assert report.prepared == ["pts-2022"] and report.opened == [
             "pts-2022"
         ]  # the phase has begun: at once
@@ -122,7 +122,7 @@ async def test_closing_with_held_entries_emits_outcomes_and_a_held_entry_decided
 ) -> None:
     await feed(pub.ctx, round_of(4))
     pub.clock.set(beijing(2022, 7, 11, 9))
-    await handlers.run_scheduled(pub.ctx)
+    await jobs.run_scheduled(pub.ctx)
     staff1, staff7 = pub.token("bureau_staff", "staff-1"), pub.token("bureau_staff", "staff-7")
     async with pub.http() as http:
 
@@ -165,7 +165,7 @@ async def test_closing_with_held_entries_emits_outcomes_and_a_held_entry_decided
         assert (await decide(o3, "upheld", "again")).status_code == 409  # decisions are final
 
         pub.clock.set(beijing(2022, 7, 18, 23, 59))
-        assert (await handlers.run_scheduled(pub.ctx)).closed == []  # not yet
+        assert (await jobs.run_scheduled(pub.ctx)).closed == []  # not yet
         pub.clock.set(
             beijing(
                 2022,
@@ -175,8 +175,8 @@ async def test_closing_with_held_entries_emits_outcomes_and_a_held_entry_decided
                 0,
             )
         )
-        assert (await handlers.run_scheduled(pub.ctx)).closed == ["pts-2022"]
-        assert (await handlers.run_scheduled(pub.ctx)).closed == []
+        assert (await jobs.run_scheduled(pub.ctx)).closed == ["pts-2022"]
+        assert (await jobs.run_scheduled(pub.ctx)).closed == []
 
         outcomes = {e["subject"]: e["data"] for e in await outbox(pub, "publicity.outcome")}
         assert {k: v["outcome"] for k, v in outcomes.items()} == {
@@ -232,13 +232,13 @@ async def test_closing_with_held_entries_emits_outcomes_and_a_held_entry_decided
 
 async def test_two_workers_prepare_open_and_close_exactly_once(pub: PubEnv) -> None:
     await feed(pub.ctx, round_of(30))
-    other = build_context(pub.settings, pub.clock)
+    other = build_service_context(pub.settings, pub.clock)
     try:
         pub.clock.set(beijing(2022, 7, 11, 9))
-        reports = await asyncio.gather(*(handlers.run_scheduled(c) for c in (pub.ctx, other, pub.ctx, other)))
+        reports = await asyncio.gather(*(jobs.run_scheduled(c) for c in (pub.ctx, other, pub.ctx, other)))
         assert sum(len(r.prepared) for r in reports) == 1
         pub.clock.set(beijing(2022, 7, 19, 0, 1))
-        reports = await asyncio.gather(*(handlers.run_scheduled(c) for c in (pub.ctx, other, pub.ctx, other)))
+        reports = await asyncio.gather(*(jobs.run_scheduled(c) for c in (pub.ctx, other, pub.ctx, other)))
         assert sum(len(r.closed) for r in reports) == 1
     finally:
         await other.close()

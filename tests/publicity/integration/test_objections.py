@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from services.publicity import handlers
+from services.publicity import jobs
 from services.publicity.adapters.tables import objections, submissions
 from shared.validation.identifiers import synthetic_resident_id
 from tests.publicity.conftest import MakePub
@@ -25,7 +25,7 @@ OBJECT = "/v1/public/publicities/pts-2022/objections"
 async def open_round(env: PubEnv, n: int = 4) -> None:
     await feed(env.ctx, round_of(n))
     env.clock.set(beijing(2022, 7, 11, 9))
-    report = await handlers.run_scheduled(env.ctx)
+    report = await jobs.run_scheduled(env.ctx)
     assert report.opened == ["pts-2022"]
 
 
@@ -37,9 +37,7 @@ async def test_an_objection_is_accepted_only_inside_the_period_and_refused_with_
     pub: PubEnv,
 ) -> None:
     await feed(pub.ctx, round_of(3))
-    assert (await handlers.run_scheduled(pub.ctx)).prepared == [
-        "pts-2022"
-    ]  # ready, but the phase has not begun
+    assert (await jobs.run_scheduled(pub.ctx)).prepared == ["pts-2022"]  # ready, but the phase has not begun
     async with pub.http() as http:
         r = await http.post(OBJECT, data=objection_form(1))
         assert r.status_code == 409, r.text
@@ -53,7 +51,7 @@ async def test_an_objection_is_accepted_only_inside_the_period_and_refused_with_
         assert (await http.get(LIST)).status_code == 404  # not on public view before it opens
 
         pub.clock.set(beijing(2022, 7, 11, 9, 30))
-        assert (await handlers.run_scheduled(pub.ctx)).opened == ["pts-2022"]
+        assert (await jobs.run_scheduled(pub.ctx)).opened == ["pts-2022"]
         r = await http.post(
             OBJECT, data=objection_form(2), files=[("attachments", ("证明.pdf", PDF, "application/pdf"))]
         )
@@ -81,7 +79,7 @@ async def test_an_objection_is_accepted_only_inside_the_period_and_refused_with_
         assert gone.status_code == 410 and gone.json()["error"]["code"] == "publicity_closed"
         page = await http.get("/public/publicities/pts-2022")
         assert page.status_code == 410 and "名单已按规定撤下" in page.text and "王伟" not in page.text
-        await handlers.run_scheduled(pub.ctx)
+        await jobs.run_scheduled(pub.ctx)
         r = await http.post(OBJECT, data=objection_form(1))
         assert r.status_code == 409 and r.json()["error"]["code"] == "publicity_period_over"
         # the archived copy stays for staff

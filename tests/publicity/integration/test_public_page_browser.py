@@ -13,7 +13,7 @@ import pytest
 import uvicorn
 from playwright.async_api import Page, async_playwright
 
-from services.publicity import handlers
+from services.publicity import jobs
 from shared.devstack.servers import free_port
 from tests.publicity.conftest import MakePub
 from tests.publicity.helpers import ID_NUMBER, REPORTER, PubEnv, beijing, feed, round_of
@@ -40,7 +40,7 @@ async def served(make_pub: MakePub) -> AsyncIterator[tuple[PubEnv, str]]:
     # 120 admitted; 欧阳娜娜 is number 75, on the second page
     await feed(env.ctx, round_of(120, special={74: "欧阳娜娜"}))
     env.clock.set(beijing(2022, 7, 11, 9))
-    assert (await handlers.run_scheduled(env.ctx)).opened == ["pts-2022"]
+    assert (await jobs.run_scheduled(env.ctx)).opened == ["pts-2022"]
     port = free_port()
     server = uvicorn.Server(
         uvicorn.Config(env.app, host="127.0.0.1", port=port, log_config=None, access_log=False, lifespan="on")

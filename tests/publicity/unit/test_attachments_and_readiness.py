@@ -7,9 +7,10 @@ from datetime import date
 import pytest
 
 from services.publicity.domain.attachments import safe_filename, sniff
-from services.publicity.domain.indicators import INDICATOR_NAMES_ZH, ordered
+from services.publicity.domain.indicators import ordered
 from services.publicity.domain.readiness import Readiness
 from shared.events.contracts.common import INDICATORS
+from shared.policy import INDICATOR_NAMES_ZH
 
 
 @pytest.mark.parametrize(
