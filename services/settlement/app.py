@@ -21,6 +21,12 @@ DESCRIPTION = """Letters as verifiable documents, revocation, and bad-conduct re
   code that opens the public verification page (`/verify/{token}`; JSON at `/v1/verify/{token}`).
 * Bureau staff revoke letters and end qualifications (fraud, criminal record, on request), and record bad
   conduct for five years (失信记录, 第十七条); records end by themselves.
+* Graduate programme (引进毕业生, seed 000): the quota ledger per supervising unit and year (allocation,
+  调剂, uses and returns, never below zero; the year-end account 年终执行情况 as JSON and CSV); graduate cases
+  from `graduate.declared`, `graduate.assessed` and `publicity.outcome`; the unit submits, the bureau decides
+  within 10 working days (deadline, warning, overdue list) and issues the 《接收函》 (`GRD-2025-JS-000001`);
+  reporting for duty; the settlement check of Y+1 and the 《非北京生源毕业生报户口介绍信》; revocation in
+  probation; fraud.
 """
 
 

@@ -44,11 +44,27 @@ def event_handlers(ctx: Ctx) -> dict[str, Handler]:
             await handlers.keep_holder(ctx.tx_for(d), cmd)
 
     async def on_publicity_outcome(d: Delivery) -> None:
+        if d.data.program == "graduates":
+            graduate = handlers.ApplyGraduateOutcome.from_event(d.data, d.envelope)
+            await handlers.apply_graduate_outcome(ctx.tx_for(d), graduate)
+            return
         cmd = handlers.ApplyOutcome.from_event(d.data, d.envelope)
         with _data_key_missing_is_permanent():
             await handlers.apply_outcome(ctx.tx_for(d), cmd)
 
+    async def on_graduate_declared(d: Delivery) -> None:
+        await handlers.record_declaration(ctx.tx_for(d), handlers.RecordDeclaration(d.data))
+
+    async def on_graduate_assessed(d: Delivery) -> None:
+        await handlers.record_assessment(ctx.tx_for(d), handlers.RecordAssessment(d.data))
+
+    async def on_settlement_checked(d: Delivery) -> None:
+        await handlers.apply_settlement_check(ctx.tx_for(d), handlers.ApplySettlementCheck(d.data))
+
     return {
+        "graduate.declared": on_graduate_declared,
+        "graduate.assessed": on_graduate_assessed,
+        "graduate.settlement_checked": on_settlement_checked,
         "publicity.outcome": on_publicity_outcome,
         "publicity.closed": on_publicity_closed,
         "application.submitted": on_application_submitted,
@@ -70,6 +86,15 @@ def consumers(ctx: Ctx) -> list[InboxConsumer]:
             {
                 "application.submitted": h["application.submitted"],
                 "round.phase_changed": h["round.phase_changed"],
+                "graduate.declared": h["graduate.declared"],
+            },
+        ),
+        ctx.consumer(
+            "settlement.graduates",
+            ["scoring.events", "review.events"],
+            {
+                "graduate.assessed": h["graduate.assessed"],
+                "graduate.settlement_checked": h["graduate.settlement_checked"],
             },
         ),
     ]

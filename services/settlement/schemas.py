@@ -22,7 +22,9 @@ QualificationStatus = Literal[
     "held", "disqualified", "pending_holder", "confirmed", "materials_submitted", "materials_returned",
     "district_checked", "approved", "lapsed", "cancelled", "abandoned",
 ]  # fmt: skip
-LetterType = Literal["points_qualification_confirmation", "points_settlement_letter"]
+LetterType = Literal[
+    "points_qualification_confirmation", "points_settlement_letter", "receiving_letter", "hukou_letter"
+]
 StaffReason = Literal["fraud", "criminal_record", "on_request"]
 Subject = Literal["person", "employer"]
 

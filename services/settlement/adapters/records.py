@@ -198,3 +198,164 @@ class AuditRecord(TypedDict):
     action: str
     subject: str
     detail: dict[str, Any]
+
+
+# ---- the graduate programme ----------------------------------------------------------------------
+
+
+class QuotaAccountRecord(TypedDict):
+    """``quota_accounts``: one supervising unit's quota for one year."""
+
+    supervising_unit_id: str
+    year: int
+    allocated: int
+    reallocated_in: int
+    reallocated_out: int
+    used: int
+    returned: int
+    remaining: int
+    updated_at: datetime
+
+
+class NewQuotaMovement(TypedDict):
+    """A row of ``quota_movements`` as recorded (the database adds ``id``)."""
+
+    supervising_unit_id: str
+    year: int
+    kind: str
+    amount: int
+    counterpart_unit_id: str | None
+    declaration_id: str | None
+    reason: str | None
+    decided_by: str
+    decided_at: datetime
+
+
+class QuotaMovementRecord(NewQuotaMovement):
+    """``quota_movements``: one line of a quota account."""
+
+    id: int
+
+
+class GraduateCaseChanges(TypedDict, total=False):
+    """The columns of ``graduate_cases`` a use case writes (an INSERT's or UPDATE's values)."""
+
+    declaration_id: str
+    status: str
+    round_id: str
+    supervising_unit_id: str | None
+    year: int | None
+    declared_revision: int | None
+    name: str | None
+    birth_date: date | None
+    id_number_sealed: dict[str, str] | None
+    id_number_digest: str | None
+    employer_credit_code: str | None
+    employer_name: str | None
+    university: str | None
+    major: str | None
+    education: str | None
+    training_mode: str | None
+    diploma_number: str | None
+    degree_number: str | None
+    graduate_account_id: str | None
+    assessed_revision: int | None
+    eligible: bool | None
+    quota_treatment: str | None
+    policy_version: str | None
+    publicity_outcome: str | None
+    publicity_reason: str | None
+    publicity_id: str | None
+    publicity_closed_at: datetime | None
+    submitted_at: datetime | None
+    submitted_by: str | None
+    received_on: date | None
+    due_date: date | None
+    due_at: datetime | None
+    deadline_rule: str | None
+    calendar_version: str | None
+    decided_at: datetime | None
+    decided_by: str | None
+    decision_reason: str | None
+    quota_unit_held: bool
+    reported_on: date | None
+    reported_by: str | None
+    settlement_request_id: str | None
+    settlement_requested_at: datetime | None
+    settlement_received_on: date | None
+    settlement_due_date: date | None
+    settlement_due_at: datetime | None
+    settlement_calendar_version: str | None
+    settlement_checked_at: datetime | None
+    settlement_passed: bool | None
+    settlement_items: list[dict[str, Any]] | None
+    revocation_reason: str | None
+    revocation_requested_at: datetime | None
+    revocation_requested_by: str | None
+    ended_on: date | None
+    end_reason_code: str | None
+    end_note: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class GraduateCaseRecord(TypedDict):
+    """``graduate_cases``: one graduate declaration in settlement."""
+
+    declaration_id: str
+    status: str
+    round_id: str
+    supervising_unit_id: str | None
+    year: int | None
+    declared_revision: int | None
+    name: str | None
+    birth_date: date | None
+    id_number_sealed: dict[str, str] | None
+    id_number_digest: str | None
+    employer_credit_code: str | None
+    employer_name: str | None
+    university: str | None
+    major: str | None
+    education: str | None
+    training_mode: str | None
+    diploma_number: str | None
+    degree_number: str | None
+    graduate_account_id: str | None
+    assessed_revision: int | None
+    eligible: bool | None
+    quota_treatment: str | None
+    policy_version: str | None
+    publicity_outcome: str | None
+    publicity_reason: str | None
+    publicity_id: str | None
+    publicity_closed_at: datetime | None
+    submitted_at: datetime | None
+    submitted_by: str | None
+    received_on: date | None
+    due_date: date | None
+    due_at: datetime | None
+    deadline_rule: str | None
+    calendar_version: str | None
+    decided_at: datetime | None
+    decided_by: str | None
+    decision_reason: str | None
+    quota_unit_held: bool
+    reported_on: date | None
+    reported_by: str | None
+    settlement_request_id: str | None
+    settlement_requested_at: datetime | None
+    settlement_received_on: date | None
+    settlement_due_date: date | None
+    settlement_due_at: datetime | None
+    settlement_calendar_version: str | None
+    settlement_checked_at: datetime | None
+    settlement_passed: bool | None
+    settlement_items: list[dict[str, Any]] | None
+    revocation_reason: str | None
+    revocation_requested_at: datetime | None
+    revocation_requested_by: str | None
+    ended_on: date | None
+    end_reason_code: str | None
+    end_note: str | None
+    created_at: datetime
+    updated_at: datetime

@@ -5,15 +5,16 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, Generic, TypeVar, cast
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.settlement.adapters.graduate_sql import GraduateSql
+from services.settlement.adapters.page import Page
 from services.settlement.adapters.records import (
     AuditRecord,
     ConductRecord,
@@ -46,8 +47,6 @@ ACTIVE_STATUSES = (
     "materials_returned",
     "district_checked",
 )
-
-R = TypeVar("R")
 
 
 def _lock_key(application_id: str) -> int:
@@ -85,13 +84,7 @@ def _audit(row: RowMapping) -> AuditRecord:
     return cast(AuditRecord, dict(row))
 
 
-@dataclass(frozen=True)
-class Page(Generic[R]):
-    items: list[R]
-    total: int
-
-
-class SettlementRepository:
+class SettlementRepository(GraduateSql):
     def __init__(self, session: AsyncSession) -> None:
         self.s = session
 
@@ -443,6 +436,8 @@ class SettlementRepository:
         rows = (await self.s.execute(q)).mappings().all()
         return Page([_audit(r) for r in rows], await self._count(audit_log, cond))
 
+
+__all__ = ["Page", "Repository", "SettlementRepository", "json_safe"]
 
 #: The name the shared shape uses (``ServiceContext[Settings, Runtime, Repository]``).
 Repository = SettlementRepository

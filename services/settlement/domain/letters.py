@@ -6,6 +6,10 @@ Points programme (seed 004):
 - 《关于办理积分落户调档及落户手续的函》 (the settlement letter), issued when the bureau has approved the
   materials checked by the district (第十二条: 可凭市人力资源社会保障局出具的函件按有关规定办理调档及落户手续).
 
+Graduate programme (seed 000): 《接收函》 (receiving letter, series JS) when the bureau approves an introduction
+(第十七条(五)), and 《非北京生源毕业生报户口介绍信》 (hukou letter, series HK) when the settlement check of Y+1
+has passed (第十七条(七)): ``GRD-2025-JS-000001``.
+
 Serial numbers: ``<programme>-<year of issue>-<series>-<sequence>``, e.g. ``PTS-2022-QC-000001``. Each
 (programme, letter type, year of issue) is one series numbered 1, 2, 3 … with no gaps and no duplicates;
 the sequence has at least six digits and grows beyond 999999 rather than wrapping.
@@ -54,12 +58,32 @@ LETTER_KINDS: tuple[LetterKind, ...] = (
         template="points_settlement_letter.txt.j2",
         article="seed 004 第十二条",
     ),
+    LetterKind(
+        code="receiving_letter",
+        program="graduates",
+        series="JS",
+        title="北京市引进非北京生源毕业生接收函",
+        name_en="Receiving letter for a non-Beijing graduate (接收函)",
+        template="graduate_receiving_letter.txt.j2",
+        article="seed 000 第十七条(五)",
+    ),
+    LetterKind(
+        code="hukou_letter",
+        program="graduates",
+        series="HK",
+        title="非北京生源毕业生报户口介绍信",
+        name_en="Hukou introduction letter for a non-Beijing graduate",
+        template="graduate_hukou_letter.txt.j2",
+        article="seed 000 第十七条(七)",
+    ),
 )
 _BY_CODE = {k.code: k for k in LETTER_KINDS}
 _BY_SERIES = {(k.program, k.series): k for k in LETTER_KINDS}
 
 QUALIFICATION_CONFIRMATION = _BY_CODE["points_qualification_confirmation"]
 SETTLEMENT_LETTER = _BY_CODE["points_settlement_letter"]
+RECEIVING_LETTER = _BY_CODE["receiving_letter"]
+HUKOU_LETTER = _BY_CODE["hukou_letter"]
 
 
 def kind_by_code(code: str) -> LetterKind:

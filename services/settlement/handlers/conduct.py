@@ -50,7 +50,7 @@ def _subject_of(row: ConductRecord) -> str:
     return f"employer:{row['employer_credit_code']}"
 
 
-async def _emit_conduct(tx: Tx, row: ConductRecord) -> None:
+async def emit_conduct(tx: Tx, row: ConductRecord) -> None:
     sealed = row["person_id_sealed"]
     await tx.emit(
         ConductRecordedV1(
@@ -135,7 +135,7 @@ async def insert_conduct(
     if not await tx.repo.insert_conduct_record(row):
         return None
     if row["status"] == "active":
-        await _emit_conduct(tx, row)
+        await emit_conduct(tx, row)
     return row
 
 
@@ -171,7 +171,7 @@ async def complete_pending_conduct(tx: Tx, application_id: str, holder: HolderRe
             person_id_digest=identity.person_id_digest,
             employer_credit_code=identity.employer_credit_code,
         )
-        await _emit_conduct(tx, done)
+        await emit_conduct(tx, done)
 
 
 @dataclass(frozen=True)

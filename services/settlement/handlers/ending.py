@@ -151,6 +151,13 @@ async def revoke(tx: Tx, cmd: Revoke) -> LetterRecord:
     letter = await tx.repo.get_letter(cmd.serial_number)
     if letter is None:
         raise NotFound("letter_not_found", f"No letter {cmd.serial_number}.")
+    if letter["program"] == "graduates":
+        raise Conflict(
+            "graduate_letter",
+            f"Letter {cmd.serial_number} belongs to graduate case {letter['application_id']}: it is revoked "
+            "through the case (a revocation the supervising unit forwards, a failed settlement check, or "
+            "fraud at /v1/graduate-cases/{declaration_id}/fraud), which also settles the quota.",
+        )
     application_id = letter["application_id"]
     qual = await load_for_action(tx, application_id)
     letter = await tx.repo.get_letter(cmd.serial_number, for_update=True)

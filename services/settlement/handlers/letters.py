@@ -4,6 +4,7 @@ verification token; and a letter as the document the PDF prints."""
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 
 from services.settlement.adapters.pdf import LetterDocument, UnsupportedGlyph
 from services.settlement.adapters.records import (
@@ -67,17 +68,50 @@ async def letter_content(
 async def issue_letter(
     tx: Tx, kind: LetterKind, qual: QualificationRecord, holder: HolderRecord
 ) -> LetterRecord:
-    """Issue one letter of ``kind`` for the qualification (at most one per application and type, ever).
-
-    The serial number is taken from the series counter inside this transaction, last, right before the
-    insert: the counter row stays locked until commit, so concurrent issuers queue, and a rollback returns
-    the number (no gap). The unique (application, type) constraint stops a second letter even if two
-    transactions ever raced past the check.
-    """
+    """Issue one letter of ``kind`` for the qualification (at most one per application and type, ever)."""
     existing = await tx.repo.letter_of(qual["application_id"], kind.code)
     if existing is not None:
         return existing
     body, facts = await letter_content(tx, kind, qual, holder)
+    return await store_letter(
+        tx,
+        kind,
+        LetterHolder(
+            application_id=qual["application_id"],
+            round_id=qual["round_id"],
+            name=holder["name"],
+            birth_year_month=holder["birth_year_month"],
+            id_masked=tx.rt.masked_id(holder["id_number_sealed"]),
+            employer_name=holder["employer_name"],
+        ),
+        body,
+        facts,
+    )
+
+
+@dataclass(frozen=True)
+class LetterHolder:
+    """Whom a letter is for, as printed (both programmes)."""
+
+    application_id: str
+    round_id: str
+    name: str
+    birth_year_month: str
+    id_masked: str | None
+    employer_name: str
+
+
+async def store_letter(
+    tx: Tx, kind: LetterKind, holder: LetterHolder, body: str, facts: LetterFacts
+) -> LetterRecord:
+    """Number, store and announce a letter (``letter.issued``), in the caller's transaction.
+
+    The serial number is taken from the series counter inside this transaction, last, right before the
+    insert: the counter row stays locked until commit, so concurrent issuers queue, and a rollback returns
+    the number (no gap). The unique (application, type) constraint stops a second letter even if two
+    transactions ever raced past the caller's check.
+    """
+    application_id = holder.application_id
     token = secrets.token_urlsafe(24)  # 192 bits: unguessable; printed in the QR code only
     doc_check = LetterDocument(
         title=kind.title,
@@ -94,11 +128,9 @@ async def issue_letter(
         tx.rt.renderer.check(doc_check)
     except UnsupportedGlyph as e:
         # Issue anyway (the decision stands); the PDF endpoint refuses until a font covers the characters.
-        log.error(
-            "letter for %s contains characters the letter font cannot print: %s", qual["application_id"], e
-        )
+        log.error("letter for %s contains characters the letter font cannot print: %s", application_id, e)
     except Exception as e:  # no font on this machine: issuing must not depend on it
-        log.error("letter font unavailable while issuing for %s: %s", qual["application_id"], e)
+        log.error("letter font unavailable while issuing for %s: %s", application_id, e)
     year = tx.today.year
     seq = await tx.repo.next_sequence(kind.program, kind.code, year)
     serial = format_serial(kind.program, year, kind.series, seq)
@@ -109,12 +141,12 @@ async def issue_letter(
             "letter_type": kind.code,
             "year": year,
             "sequence": seq,
-            "application_id": qual["application_id"],
-            "round_id": qual["round_id"],
-            "holder_name": holder["name"],
-            "holder_birth_year_month": holder["birth_year_month"],
-            "holder_id_masked": tx.rt.masked_id(holder["id_number_sealed"]),
-            "employer_name": holder["employer_name"],
+            "application_id": application_id,
+            "round_id": holder.round_id,
+            "holder_name": holder.name,
+            "holder_birth_year_month": holder.birth_year_month,
+            "holder_id_masked": holder.id_masked,
+            "employer_name": holder.employer_name,
             "title": kind.title,
             "body": body,
             "facts": facts,
@@ -128,15 +160,15 @@ async def issue_letter(
     )
     await tx.emit(
         LetterIssuedV1(
-            application_id=qual["application_id"],
-            round_id=qual["round_id"],
+            application_id=application_id,
+            round_id=holder.round_id,
             letter_type=kind.code,
             serial_number=serial,
             issued_on=tx.today,
         ),
-        qual["application_id"],
+        application_id,
     )
-    await audit(tx, "letter.issued", qual["application_id"], serial_number=serial, letter_type=kind.code)
+    await audit(tx, "letter.issued", application_id, serial_number=serial, letter_type=kind.code)
     return letter
 
 

@@ -71,7 +71,13 @@ def test_impossible_serial_parts_are_refused(program: str, year: int, series: st
 def test_each_letter_type_has_its_own_series() -> None:
     series = [(k.program, k.series) for k in LETTER_KINDS]
     assert len(series) == len(set(series))
-    assert {k.title for k in LETTER_KINDS} == {"积分落户资格确认单", "关于办理积分落户调档及落户手续的函"}
+    assert {k.title for k in LETTER_KINDS} == {
+        "积分落户资格确认单",
+        "关于办理积分落户调档及落户手续的函",
+        "北京市引进非北京生源毕业生接收函",
+        "非北京生源毕业生报户口介绍信",
+    }
+    assert format_serial("graduates", 2025, "JS", 1) == "GRD-2025-JS-000001"
 
 
 @pytest.mark.parametrize(
