@@ -5,9 +5,12 @@ run the handler in the same database transaction, commit it, and only then commi
 offset. A redelivered event (crash before the offset commit, rebalance, duplicate publish)
 finds its inbox row and has no second effect.
 
-A handler that raises is retried with exponential backoff up to ``consumer_max_attempts``
-times; an envelope that cannot be decoded, an unknown event type or an invalid payload is
-not retried. Either way the record is written to the ``dead_letters`` table and, through
+A handler that raises an error of the family in ``shared.api.errors`` refused the event: it is
+dead-lettered at once with the error's code. A failure of infrastructure (the database restarting, a
+dropped connection, a timeout; or ``Unavailable``) is retried without limit and without committing the
+offset, so nothing is dead-lettered by an outage and later events of the partition wait in order. Any
+other exception (a bug) is retried with exponential backoff up to ``consumer_max_attempts`` times; an
+envelope that cannot be decoded, an unknown event type or an invalid payload is not retried. Either way the record is written to the ``dead_letters`` table and, through
 the outbox, to the service's dead-letter topic with its reason; the partition moves on.
 Staff see dead letters through the ops API and can replay them.
 """
@@ -17,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import socket
 import uuid
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
@@ -25,6 +29,7 @@ from typing import Any
 import sqlalchemy as sa
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from pydantic import ValidationError
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -76,6 +81,48 @@ dead_letters_t = sa.table(
     sa.column("replayed_at", sa.DateTime(timezone=True)),
     sa.column("replayed_by", sa.String),
 )
+
+
+class Interrupted(Exception):
+    """The consumer was stopped while a record waited out an outage: the record stays uncommitted."""
+
+
+#: Errors that say a dependency is down, not that the event is wrong: retried without limit.
+_INFRA_ERRORS: tuple[type[BaseException], ...] = (
+    ConnectionError,
+    TimeoutError,
+    socket.gaierror,
+    sa_exc.OperationalError,
+    sa_exc.InterfaceError,
+    sa_exc.DisconnectionError,
+    sa_exc.TimeoutError,
+)
+
+
+def is_infrastructure_error(e: BaseException, depth: int = 0) -> bool:
+    """True for a failure of the database, the network or another dependency (a PostgreSQL restart, a
+    dropped connection, a timeout), as opposed to a bug or a bad event."""
+    if depth > 5:
+        return False
+    if isinstance(e, _INFRA_ERRORS):
+        return True
+    if isinstance(e, sa_exc.DBAPIError) and e.connection_invalidated:
+        return True
+    name = type(e).__module__ + "." + type(e).__name__
+    if name.startswith("asyncpg.exceptions.") and (
+        "Connection" in name
+        or "CannotConnectNow" in name
+        or "AdminShutdown" in name
+        or "CrashShutdown" in name
+    ):
+        return True
+    cause = e.__cause__ or e.__context__
+    return (
+        cause is not None
+        and cause is not e
+        and isinstance(cause, Exception)
+        and is_infrastructure_error(cause)
+    )
 
 
 class PermanentError(Invalid):
@@ -207,18 +254,14 @@ class InboxConsumer:
                     if not e.transient:
                         await self._dead_letter(record, e.code, str(e), attempt, str(env.id), env.type)
                         return "dead_lettered"
-                    if attempt >= self.settings.consumer_max_attempts:
-                        await self._dead_letter(record, e.code, str(e), attempt, str(env.id), env.type)
-                        return "dead_lettered"
-                    log.warning(
-                        "%s: %s %s unavailable (attempt %d): %s", self.name, env.type, env.id, attempt, e
-                    )
-                    await asyncio.sleep(delay * (0.5 + random.random()))
-                    delay = min(delay * 2, self.settings.consumer_backoff_max_s)
+                    delay = await self._wait_out(env, attempt, delay, e)
                     continue
                 except asyncio.CancelledError:
                     raise
                 except Exception as e:
+                    if is_infrastructure_error(e):
+                        delay = await self._wait_out(env, attempt, delay, e)
+                        continue
                     if attempt >= self.settings.consumer_max_attempts:
                         log.exception(
                             "%s: %s %s failed %d times; dead-lettering", self.name, env.type, env.id, attempt
@@ -242,6 +285,24 @@ class InboxConsumer:
                 self.duplicates += 1
                 log.info("%s: duplicate %s %s ignored", self.name, env.type, env.id)
                 return "duplicate"
+
+    async def _wait_out(self, env: Envelope, attempt: int, delay: float, e: BaseException) -> float:
+        """A transient failure (the database or a dependency is down): wait and try again, for as long as
+        it takes. The record is not dead-lettered and its offset is not committed, so the partition's
+        later events wait behind it and are applied in order once the outage ends."""
+        if self._stopping.is_set():
+            raise Interrupted(f"{env.type} {env.id} not applied: stopping during an outage")
+        if attempt == 1 or attempt % 10 == 0:
+            log.warning(
+                "%s: %s %s waits for a dependency (attempt %d): %s",
+                self.name,
+                env.type,
+                env.id,
+                attempt,
+                type(e).__name__,
+            )
+        await asyncio.sleep(delay * (0.5 + random.random()))
+        return min(delay * 2, self.settings.consumer_backoff_max_s)
 
     async def _dead_letter(
         self,
@@ -329,8 +390,16 @@ class InboxConsumer:
             while not self._stopping.is_set():
                 batches = await consumer.getmany(timeout_ms=300, max_records=200)
                 for tp, records in batches.items():
-                    for record in records:
-                        await self.handle_record(record)
+                    done = 0
+                    try:
+                        for record in records:
+                            await self.handle_record(record)
+                            done += 1
+                    except Interrupted as e:
+                        log.info("%s: %s", self.name, e)
+                        if done:
+                            await self._commit(consumer, tp, records[done - 1].offset + 1)
+                        return
                     await self._commit(consumer, tp, records[-1].offset + 1)
         finally:
             self._consumer = None

@@ -11,12 +11,13 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.api.errors import Conflict, NotFound, Unavailable
 from shared.clock import ManualClock
 from shared.events.contracts.intake import PhaseDates, RoundPhaseChangedV1
-from shared.messaging.inbox import Delivery, Handler
+from shared.messaging.inbox import Delivery, Handler, is_infrastructure_error
 from shared.messaging.kafka import ensure_topics, make_producer
 from shared.messaging.outbox import OutboxRelay
 from shared.readmodels import PHASE_EVENT_AT, apply_round_phase
@@ -221,3 +222,37 @@ async def test_unavailable_in_a_consumer_is_retried_and_then_applied(ctx: Ctx) -
     assert calls == 3
     async with ctx.transaction() as tx:
         assert "applied-by-system" in await tx.repo.effects()
+
+
+async def test_a_database_outage_is_waited_out_in_order_and_never_dead_lettered(ctx: Ctx) -> None:
+    """Infrastructure errors (here: the connection dropped, five times, beyond consumer_max_attempts=3)
+    are retried without limit; the partition's next event waits and is applied after, in order."""
+    seen: list[str] = []
+    failures = 0
+
+    async def handler(d: Delivery) -> None:
+        nonlocal failures
+        if d.data.phase == "source-0" and failures < 5:
+            failures += 1
+            raise sa_exc.OperationalError(
+                "SELECT 1", {}, ConnectionResetError("server closed the connection")
+            )
+        seen.append(d.data.phase)
+        await ctx.tx_for(d).repo.add_effect(f"consumed-{d.data.phase}")
+
+    out = await _deliver(ctx, handler, count=2)
+    assert out == {"processed": 2, "dead": 0}
+    assert failures == 5
+    assert seen == ["source-0", "source-1"]
+
+
+def test_what_counts_as_infrastructure() -> None:
+    assert is_infrastructure_error(sa_exc.OperationalError("x", {}, OSError("down")))
+    assert is_infrastructure_error(ConnectionRefusedError())
+    assert is_infrastructure_error(TimeoutError())
+    wrapped = RuntimeError("while applying")
+    wrapped.__cause__ = ConnectionResetError()
+    assert is_infrastructure_error(wrapped)
+    assert not is_infrastructure_error(RuntimeError("a bug"))
+    assert not is_infrastructure_error(FileNotFoundError("font.ttf"))
+    assert not is_infrastructure_error(sa_exc.IntegrityError("x", {}, Exception("duplicate key")))
