@@ -85,6 +85,8 @@ def create_engine(settings: ServiceSettings) -> AsyncEngine:
         max_overflow=settings.db_pool_size,
         pool_pre_ping=True,
         echo=settings.db_echo,
+        # Errors and echo never print bound parameters: they carry names, phone and ID numbers.
+        hide_parameters=True,
     )
 
 

@@ -256,3 +256,13 @@ def test_what_counts_as_infrastructure() -> None:
     assert not is_infrastructure_error(RuntimeError("a bug"))
     assert not is_infrastructure_error(FileNotFoundError("font.ttf"))
     assert not is_infrastructure_error(sa_exc.IntegrityError("x", {}, Exception("duplicate key")))
+
+
+async def test_database_errors_never_list_the_bound_values(ctx: Ctx) -> None:
+    """SQLAlchemy would print ``[parameters: ('13800138000',)]`` into the error and the log."""
+    secret = "13800138000"
+    with pytest.raises(sa_exc.DBAPIError) as e:
+        async with ctx.transaction() as tx:
+            await tx.session.execute(sa.text("SELECT length(CAST(:v AS text)) / 0"), {"v": secret})
+    assert secret not in str(e.value)
+    assert "hidden" in str(e.value)
