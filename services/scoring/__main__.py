@@ -1,6 +1,6 @@
-"""``python -m services.scoring api|worker|migrate|score|rank``.
+"""``python -m services.scoring api|worker|migrate|score|rank|graduates``.
 
-``score`` and ``rank`` are the fixed CLI contract (``../shared/contracts/README.md``, see
+``score``, ``rank`` and ``graduates`` are the fixed CLI contract (``../shared/contracts/README.md``, see
 :mod:`services.scoring.cli`): they read JSON Lines on standard input and need neither a database nor a
 broker. ``api``, ``worker`` and ``migrate`` run the service. Each command imports what it needs when it runs.
 """
@@ -23,6 +23,16 @@ def _score(rest: list[str]) -> int:
     return score_main(sys.stdin, sys.stdout)
 
 
+def _graduates(rest: list[str]) -> int:
+    if rest:
+        argparse.ArgumentParser(prog="python -m services.scoring graduates").error(
+            f"unrecognized arguments: {' '.join(rest)}"
+        )
+    from services.scoring.cli import graduates_main
+
+    return graduates_main(sys.stdin, sys.stdout)
+
+
 def _rank(rest: list[str]) -> int:
     from services.scoring.cli import rank_main
 
@@ -35,6 +45,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _score(args[1:])
     if args[:1] == ["rank"]:
         return _rank(args[1:])
+    if args[:1] == ["graduates"]:
+        return _graduates(args[1:])
     from fastapi import FastAPI
 
     from services.scoring.app import create_app
@@ -58,7 +70,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         create_app=app,
         create_worker=worker,
         migrations_dir=Path(__file__).parent / "migrations",
-        extra_commands={"score": _score, "rank": _rank},
+        extra_commands={"score": _score, "rank": _rank, "graduates": _graduates},
     )
 
 

@@ -5,6 +5,12 @@ one PointsResult per line on standard output, same order. A line that is not val
 facts yields ``{"line": N, "error": {"code", "message", "details"}}`` (N counts from 1)
 and the run continues; exit status 0 once all input was read.
 
+``python -m services.scoring graduates``: GraduateFacts as JSON Lines on standard input →
+one GraduateResult per line on standard output, same order (the bytes ``POST
+/v1/graduates/eligibility`` answers for the same document); a bad line yields ``{"line": N,
+"error": {"code", "message", "details"}}`` (``invalid_json``, or ``invalid_facts`` with one detail per
+offending field) and the run continues; exit status 0 once all input was read.
+
 ``python -m services.scoring rank --quota Q`` (or ``--score-line S``): JSON Lines
 ``{"application_id", "total"}`` of qualified applicants → one JSON object
 ``{"cutoff", "admitted_count", "input_digest", "ranks": [{"application_id", "rank",
@@ -31,6 +37,7 @@ import orjson
 
 from .contract import FactsValidationError, parse_facts, result_to_dict
 from .domain import DomainError, RankEntry, Ranking, rank_by_quota, rank_by_score_line, score
+from .graduates_contract import GraduateFactsInvalid, assess_document
 
 _BOM = b"\xef\xbb\xbf"
 _FLUSH_EVERY = 512
@@ -170,6 +177,43 @@ def _score_in_pool(
         chunk = list(islice(lines, _CHUNK_LINES))
     while in_flight:
         write([in_flight.popleft().get()])
+
+
+# --------------------------------------------------------------------------- graduates
+
+
+def graduate_line(number: int, raw: bytes | str) -> bytes:
+    """The output line (with newline) for input line ``number``: a GraduateResult or an error."""
+    if number == 1 and isinstance(raw, bytes) and raw.startswith(_BOM):
+        raw = raw[len(_BOM) :]
+    try:
+        doc = orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        blank = raw.strip() == (b"" if isinstance(raw, bytes) else "")
+        return _error_line(number, "invalid_json", "empty line" if blank else f"not valid JSON: {exc}")
+    try:
+        return _dump_line(assess_document(doc))
+    except GraduateFactsInvalid as exc:
+        return _error_line(number, exc.code, exc.message, exc.details)
+    except Exception as exc:
+        # As for score: a bug must not lose the rest of the run.
+        traceback.print_exc(file=sys.stderr)
+        return _error_line(number, "internal_error", f"{type(exc).__name__}: {exc}")
+
+
+def graduates_main(stdin: IO[Any], stdout: IO[Any]) -> int:
+    """Assess JSON Lines of GraduateFacts from ``stdin`` to ``stdout``; returns the exit status (0)."""
+    write = _writer(stdout)
+    pending: list[bytes] = []
+    for number, raw in enumerate(_line_reader(stdin), start=1):
+        pending.append(graduate_line(number, raw))
+        if len(pending) >= _FLUSH_EVERY:
+            write(pending)
+            pending.clear()
+    if pending:
+        write(pending)
+    stdout.flush()
+    return 0
 
 
 # --------------------------------------------------------------------------- rank

@@ -9,6 +9,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+import orjson
 from pydantic import ValidationError
 
 from services.scoring.domain import graduates as d
@@ -67,18 +68,58 @@ def result_to_dict(r: d.GraduateResult) -> dict[str, Any]:
 
 
 class GraduateFactsInvalid(ValueError):
-    """The document is not valid GraduateFacts; ``details`` names each offending field."""
+    """The document is not valid GraduateFacts; ``details`` names each offending field.
+
+    ``code`` is ``invalid_facts`` (the code of the points contract for the same refusal); ``message``
+    names the first five fields, never their values. A value that is not a JSON object is the field
+    ``$`` (the document itself), as in the points contract.
+    """
+
+    code = "invalid_facts"
 
     def __init__(self, details: list[dict[str, Any]]) -> None:
-        n = len(details)
-        super().__init__(f"The graduate facts have {n} invalid field{'s' if n != 1 else ''}.")
         self.details = details
+        shown = "; ".join(f"{d['field']}: {d['message']}" for d in details[:5])
+        more = f" (and {len(details) - 5} more)" if len(details) > 5 else ""
+        noun = "field" if len(details) == 1 else "fields"
+        self.message = f"{len(details)} invalid {noun}: {shown}{more}"
+        super().__init__(self.message)
+
+
+_JSON_TYPES: dict[type, str] = {
+    list: "array",
+    str: "string",
+    int: "integer",
+    float: "number",
+    bool: "boolean",
+    type(None): "null",
+}
+
+
+def parse_document(raw: Any) -> m.GraduateFacts:
+    """Validate a JSON value as GraduateFacts; :class:`GraduateFactsInvalid` names every offending field."""
+    if not isinstance(raw, dict):
+        got = _JSON_TYPES.get(type(raw), type(raw).__name__)
+        raise GraduateFactsInvalid(
+            [{"field": "$", "code": "type", "message": f"must be an object, got {got}"}]
+        )
+    try:
+        return m.GraduateFacts.model_validate(raw)
+    except ValidationError as e:
+        details = validation_details(list(e.errors(include_url=False, include_input=False)))
+        raise GraduateFactsInvalid([{**x, "field": x["field"] or "$"} for x in details]) from None
+
+
+def assess(doc: m.GraduateFacts) -> d.GraduateResult:
+    """The domain's eligibility result of validated GraduateFacts."""
+    return d.eligibility(to_domain(doc))
 
 
 def assess_document(raw: Any) -> dict[str, Any]:
     """Validate a JSON value as GraduateFacts and return its GraduateResult document."""
-    try:
-        doc = m.GraduateFacts.model_validate(raw)
-    except ValidationError as e:
-        raise GraduateFactsInvalid(validation_details(list(e.errors()))) from None
-    return result_to_dict(d.eligibility(to_domain(doc)))
+    return result_to_dict(assess(parse_document(raw)))
+
+
+def result_to_json(result: dict[str, Any]) -> bytes:
+    """A GraduateResult document as compact JSON (UTF-8): the same bytes from the CLI and over HTTP."""
+    return orjson.dumps(result)

@@ -95,3 +95,31 @@ class CurrentTotal(NamedTuple):
     total: Decimal
     qualified: bool
     policy_version: str
+
+
+class NewGraduateAssessment(TypedDict):
+    """A row of ``graduate_assessments`` before the database gives it its id."""
+
+    declaration_id: str
+    revision: int
+    declaration_revision: int
+    round_id: str
+    supervising_unit_id: str
+    policy_version: str
+    eligible: bool
+    quota: str | None
+    age_limit: int | None
+    failed_checks: list[str]
+    facts: dict[str, Any]
+    result: dict[str, Any]
+    """The GraduateResult document (``contracts/graduate-result.schema.json``)."""
+    source_event_id: str
+    verified_at: datetime
+    assessed_at: datetime
+
+
+class GraduateAssessmentRecord(NewGraduateAssessment):
+    """``graduate_assessments``: one eligibility assessment per declaration and revision; the highest
+    revision is current."""
+
+    id: int

@@ -14,13 +14,22 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.scoring.adapters.records import (
     CurrentTotal,
+    GraduateAssessmentRecord,
+    NewGraduateAssessment,
     NewScoreResult,
     RankingEntryRecord,
     RankingRecord,
     RoundRecord,
     ScoreResultRecord,
 )
-from services.scoring.adapters.tables import audit_log, ranking_entries, rankings, rounds, score_results
+from services.scoring.adapters.tables import (
+    audit_log,
+    graduate_assessments,
+    ranking_entries,
+    rankings,
+    rounds,
+    score_results,
+)
 from shared.events.contracts.intake import RoundPhaseChangedV1
 from shared.readmodels import apply_round_phase
 
@@ -94,6 +103,43 @@ class ScoringRepository:
             .order_by(score_results.c.application_id, score_results.c.revision.desc())
         )
         return [CurrentTotal(r[0], r[1], r[2], r[3]) for r in (await self.s.execute(q)).all()]
+
+    # ---- graduate assessments -------------------------------------------------------
+    async def lock_declaration(self, declaration_id: str) -> None:
+        """Serialize the assessments of one declaration until the transaction ends (two revisions
+        assessed at once must agree on which one is current)."""
+        await self.s.execute(
+            sa.select(
+                sa.func.pg_advisory_xact_lock(sa.func.hashtextextended(f"graduate:{declaration_id}", 0))
+            )
+        )
+
+    async def latest_assessed_revision(self, declaration_id: str) -> int | None:
+        revision: int | None = await self.s.scalar(
+            sa.select(sa.func.max(graduate_assessments.c.revision)).where(
+                graduate_assessments.c.declaration_id == declaration_id
+            )
+        )
+        return revision
+
+    async def insert_assessment(self, row: NewGraduateAssessment) -> bool:
+        """Store one assessment; False if this declaration's revision was already assessed."""
+        inserted = await self.s.scalar(
+            pg_insert(graduate_assessments)
+            .values(**row)
+            .on_conflict_do_nothing(index_elements=["declaration_id", "revision"])
+            .returning(graduate_assessments.c.id)
+        )
+        return inserted is not None
+
+    async def assessments_of(self, declaration_id: str) -> list[GraduateAssessmentRecord]:
+        """Every assessed revision of a declaration, newest (current) first."""
+        rows = await self.s.execute(
+            sa.select(graduate_assessments)
+            .where(graduate_assessments.c.declaration_id == declaration_id)
+            .order_by(graduate_assessments.c.revision.desc())
+        )
+        return [_record(r, GraduateAssessmentRecord) for r in rows.mappings()]
 
     # ---- rankings -------------------------------------------------------------------
     async def insert_ranking(self, row: RankingRecord, entries: Sequence[RankingEntryRecord]) -> None:

@@ -101,3 +101,32 @@ audit_log = sa.Table(
     sa.Column("subject", sa.String(100), nullable=False),
     sa.Column("detail", JSONB, nullable=False),
 )
+
+#: One eligibility assessment per graduate declaration and revision of its verified facts
+#: (``graduate.verified``); the highest revision is current.
+graduate_assessments = sa.Table(
+    "graduate_assessments",
+    metadata,
+    sa.Column("id", sa.BigInteger, sa.Identity(always=True), primary_key=True),
+    sa.Column("declaration_id", sa.String(64), nullable=False),
+    sa.Column("revision", sa.Integer, nullable=False),
+    sa.Column("declaration_revision", sa.Integer, nullable=False),
+    sa.Column("round_id", sa.String(64), nullable=False),
+    sa.Column("supervising_unit_id", sa.String(64), nullable=False),
+    sa.Column("policy_version", sa.String(50), nullable=False),
+    sa.Column("eligible", sa.Boolean, nullable=False),
+    sa.Column("quota", sa.String(20)),
+    sa.Column("age_limit", sa.Integer),
+    sa.Column("failed_checks", JSONB, nullable=False),
+    sa.Column("facts", JSONB, nullable=False),
+    sa.Column("result", JSONB, nullable=False),
+    sa.Column("source_event_id", sa.String(64), nullable=False),
+    sa.Column("verified_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("assessed_at", sa.DateTime(timezone=True), nullable=False),
+    sa.UniqueConstraint("declaration_id", "revision", name="uq_graduate_assessments_declaration_revision"),
+    sa.CheckConstraint(
+        "quota IS NULL OR quota IN ('counted', 'not_counted', 'separate_plan', 'direct')", name="quota"
+    ),
+    sa.CheckConstraint("eligible OR quota IS NULL", name="quota_only_if_eligible"),
+    sa.Index("ix_graduate_assessments_unit", "supervising_unit_id", "declaration_id"),
+)

@@ -58,7 +58,7 @@ EDUCATION_ZH: Final = {
 }
 SPECIAL_PLAN_ZH: Final = {
     "civil_service": "公务员招录",
-    "village_official": "大学生村官、选调生",
+    "village_official": "大学生村官",
     "selected_graduate": "选调生",
     "retired_soldier": "退役大学生士兵",
     "rural_special_post_teacher": "特岗教师",

@@ -23,7 +23,7 @@ MAX_BATCH_BYTES = 64 * 1024 * 1024
 MAX_BATCH_ITEMS = calculator.MAX_BATCH_ITEMS
 
 
-def _json_body(raw: bytes, limit: int) -> Any:
+def json_body(raw: bytes, limit: int) -> Any:
     if len(raw) > limit:
         raise ApiError(
             413, "payload_too_large", f"The request body is {len(raw)} bytes; the limit is {limit}."
@@ -63,7 +63,7 @@ async def score_one(request: Request) -> Response:
     按申报年度对应的政策版本计算积分：四项资格条件、十一项指标逐项说明、总分。
     Invalid facts answer 422 with one detail per offending field.
     """
-    doc = _json_body(await request.body(), MAX_SINGLE_BYTES)
+    doc = json_body(await request.body(), MAX_SINGLE_BYTES)
     return _json(calculator.score_one(doc))
 
 
@@ -114,5 +114,5 @@ async def score_batch(request: Request) -> Response:
     批量计算（最多 10,000 条），结果顺序与输入一致。Any invalid item makes the whole call 422; each detail
     names its item, e.g. `items[3].person.birth_date`.
     """
-    doc = _json_body(await request.body(), MAX_BATCH_BYTES)
+    doc = json_body(await request.body(), MAX_BATCH_BYTES)
     return _json(await run_in_threadpool(calculator.score_batch, doc))

@@ -19,6 +19,7 @@ from services.scoring.adapters import records, tables
         (records.RankingRecord, tables.rankings),
         (records.RankingEntryRecord, tables.ranking_entries),
         (records.AuditRecord, tables.audit_log),
+        (records.GraduateAssessmentRecord, tables.graduate_assessments),
     ],
     ids=lambda x: getattr(x, "__name__", getattr(x, "name", "")),
 )
@@ -29,3 +30,9 @@ def test_each_record_has_exactly_the_columns_of_its_table(record: Any, table: sa
 
 def test_a_new_score_result_is_the_row_without_its_identity() -> None:
     assert records.NewScoreResult.__required_keys__ == frozenset(tables.score_results.c.keys()) - {"id"}
+
+
+def test_a_new_graduate_assessment_is_the_row_without_its_identity() -> None:
+    assert records.NewGraduateAssessment.__required_keys__ == (
+        frozenset(tables.graduate_assessments.c.keys()) - {"id"}
+    )
