@@ -4,7 +4,7 @@ inbox transaction (``ctx.tx_for(d)``)."""
 from __future__ import annotations
 
 from services.publicity.context import Ctx
-from services.publicity.handlers import events
+from services.publicity.handlers import events, graduates
 from shared.messaging.inbox import Delivery, Handler, InboxConsumer
 
 
@@ -30,8 +30,13 @@ def event_handlers(ctx: Ctx) -> dict[str, Handler]:
     async def on_application_ranked(d: Delivery) -> None:
         await events.record_ranked(ctx.tx_for(d), events.RecordRanked.from_event(d.data))
 
+    async def on_graduate_unit_decided(d: Delivery) -> None:
+        cmd = graduates.RecordUnitDecision.from_event(d.data, d.envelope.time)
+        await graduates.record_unit_decision(ctx.tx_for(d), cmd)
+
     return {
         "round.phase_changed": on_round_phase_changed,
+        "graduate.unit_decided": on_graduate_unit_decided,
         "application.submitted": on_application_submitted,
         "score.computed": on_score_computed,
         "ranking.finalized": on_ranking_finalized,
@@ -39,7 +44,7 @@ def event_handlers(ctx: Ctx) -> dict[str, Handler]:
     }
 
 
-INTAKE_EVENTS = ("round.phase_changed", "application.submitted")
+INTAKE_EVENTS = ("round.phase_changed", "application.submitted", "graduate.unit_decided")
 SCORING_EVENTS = ("score.computed", "ranking.finalized", "application.ranked")
 
 

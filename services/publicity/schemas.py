@@ -11,6 +11,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from services.publicity.domain.graduates import EDUCATION_ZH
 from shared.clock import BEIJING
 from shared.validation.identifiers import synthetic_resident_id
 
@@ -131,6 +132,9 @@ class StaffEntry(PublicEntry):
         "on objections recorded before reason codes existed).",
     )
     outcome_at: BjDatetime | None
+    age: int | None = Field(default=None, description="Graduate lists: the age shown.")
+    university: str | None = Field(default=None, description="Graduate lists: the university shown.")
+    education: str | None = Field(default=None, description="Graduate lists: the education shown.")
 
 
 class StaffEntryPage(BaseModel):
@@ -152,6 +156,11 @@ class PublicityStaffOut(PublicityOut):
     objections: dict[str, int] = Field(
         description="Objections by status.", examples=[{"received": 2, "upheld": 1}]
     )
+    unit_name: str | None = Field(default=None, description="Graduate lists: the supervising unit.")
+    unit_phone: str | None = Field(default=None, description="Graduate lists: the supervision phone.")
+    unit_address: str | None = Field(default=None, description="Graduate lists: the unit's address.")
+    opened_by: str | None = Field(default=None, description="Graduate lists: who opened the list.")
+    working_days: int | None = Field(default=None, description="Graduate lists: the period in working days.")
 
 
 class StaffPublicityPage(BaseModel):
@@ -444,6 +453,9 @@ def staff_entry(row: Mapping[str, Any]) -> StaffEntry:
         outcome_reason=row["outcome_reason"],
         outcome_reason_code=row.get("outcome_reason_code"),
         outcome_at=row["outcome_at"],
+        age=row.get("age"),
+        university=row.get("university"),
+        education=row.get("education"),
     )
 
 
@@ -462,3 +474,115 @@ def publicity_out(p: Mapping[str, Any], period: Mapping[str, Any]) -> PublicityO
 
 def objection_out(o: Mapping[str, Any]) -> ObjectionOut:
     return ObjectionOut(**{k: o[k] for k in ObjectionOut.model_fields})
+
+
+# ---- the graduate programme (issue 11 item 5) ------------------------------------------------------
+
+GraduateEducationField = Literal["doctor", "master", "bachelor", "junior_college"]
+
+
+class OpenGraduatePublicityIn(BaseModel):
+    """Open a list of the unit's approved graduates today; at least 5 working days (longer allowed)."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"working_days": 5}]})
+
+    round_id: str | None = Field(
+        default=None,
+        max_length=64,
+        pattern=ID_PATTERN,
+        description="Only needed when graduates of several rounds are waiting.",
+        examples=["grd-2025"],
+    )
+    working_days: int = Field(
+        default=5,
+        strict=True,
+        ge=5,
+        le=30,
+        description="Working days after the opening day (not counted); at least 5 (policy/graduates.md).",
+    )
+
+
+class GraduatePublicityOut(PublicityOut):
+    """A supervising unit's graduate list: the period (with its due date and calendar version) and the
+    unit's supervision phone and address."""
+
+    unit_id: str = Field(examples=["U-HD"])
+    unit_name: str | None = Field(examples=["北京市海淀区人力资源和社会保障局"])
+    unit_phone: str | None = Field(examples=["010-82345678"])
+    unit_address: str | None = Field(examples=["北京市海淀区长春桥路17号"])
+    working_days: int | None = Field(examples=[5])
+
+
+class GraduateEntryOut(BaseModel):
+    """One row of a graduate list: name, age, university, education; nothing else about the graduate."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "entry_no": 1,
+                    "name": "王伟",
+                    "age": 26,
+                    "university": "北京大学",
+                    "education": "master",
+                    "education_zh": "硕士研究生",
+                }
+            ]
+        }
+    )
+
+    entry_no: int = Field(description="公示编号: the row's number on this list.")
+    name: str
+    age: int | None
+    university: str | None
+    education: GraduateEducationField | None
+    education_zh: str | None
+
+
+class GraduateEntryPage(BaseModel):
+    publicity: GraduatePublicityOut
+    items: list[GraduateEntryOut]
+    total: int
+    limit: int
+    offset: int
+
+
+class WaitingGraduateOut(BaseModel):
+    """An approved graduate of the unit on no list yet."""
+
+    declaration_id: str = Field(examples=["GRD-DECL-000001"])
+    revision: int
+    round_id: str
+    name: str | None
+    age: int | None
+    university: str | None
+    education: GraduateEducationField | None
+    decided_at: BjDatetime
+
+
+class WaitingGraduatePage(BaseModel):
+    items: list[WaitingGraduateOut]
+    total: int
+
+
+def graduate_publicity_out(p: Mapping[str, Any], period: Mapping[str, Any]) -> GraduatePublicityOut:
+    return GraduatePublicityOut(
+        **publicity_out(p, period).model_dump(),
+        unit_id=p["scope"],
+        unit_name=p["unit_name"],
+        unit_phone=p["unit_phone"],
+        unit_address=p["unit_address"],
+        working_days=p["working_days"],
+    )
+
+
+def graduate_entry_out(row: Mapping[str, Any]) -> GraduateEntryOut:
+    edu = row["education"]
+    return GraduateEntryOut(
+        entry_no=row["entry_no"],
+        name=row["name"],
+        age=row["age"],
+        university=row["university"],
+        education=edu,
+        education_zh=EDUCATION_ZH.get(edu) if edu else None,
+    )

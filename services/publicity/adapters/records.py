@@ -94,6 +94,11 @@ class PublicityRecord(TypedDict):
     cleared: int | None
     disqualified: int | None
     held: int | None
+    unit_name: str | None
+    unit_phone: str | None
+    unit_address: str | None
+    opened_by: str | None
+    working_days: int | None
 
 
 class ScheduledPublicity(PublicityRecord):
@@ -122,11 +127,43 @@ class StaffEntryRow(PublicEntryRow):
     outcome_reason: str | None
     outcome_reason_code: str | None
     outcome_at: datetime | None
+    age: int | None
+    university: str | None
+    education: str | None
 
 
 class EntryRecord(StaffEntryRow):
     publicity_id: str
     search_text: str
+
+
+class GraduateCandidateRecord(TypedDict):
+    declaration_id: str
+    revision: int
+    round_id: str
+    year: int
+    unit_id: str
+    unit_name: str
+    status: str
+    decided_at: datetime
+    name: str | None
+    age: int | None
+    university: str | None
+    education: str | None
+    unit_phone: str | None
+    unit_address: str | None
+    publicity_id: str | None
+    received_at: datetime
+
+
+class GraduateEntryRow(TypedDict):
+    """The columns of an entry on a graduate list (public): nothing else about the graduate."""
+
+    entry_no: int
+    name: str
+    age: int | None
+    university: str | None
+    education: str | None
 
 
 class ObjectionSummary(TypedDict):

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.publicity.adapters.graduate_sql import GraduateSql
 from services.publicity.adapters.records import (
     AttachmentMetaRecord,
     AttachmentRecord,
@@ -63,7 +64,7 @@ def _like_pattern(q: str) -> str:
     return f"%{escaped}%"
 
 
-class PublicityRepository:
+class PublicityRepository(GraduateSql):
     def __init__(self, session: AsyncSession) -> None:
         self.s = session
 
@@ -459,6 +460,9 @@ class PublicityRepository:
                 entries.c.outcome_reason,
                 entries.c.outcome_reason_code,
                 entries.c.outcome_at,
+                entries.c.age,
+                entries.c.university,
+                entries.c.education,
             ]
         conds = [entries.c.publicity_id == publicity_id]
         if q:

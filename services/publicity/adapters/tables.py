@@ -116,7 +116,21 @@ publicities = sa.Table(
     sa.Column("cleared", sa.Integer),
     sa.Column("disqualified", sa.Integer),
     sa.Column("held", sa.Integer),
-    sa.UniqueConstraint("round_id", "scope", name="uq_publicities_round_scope"),
+    # graduates (migration 0005): the supervising unit whose list it is, who opened it, the working days
+    sa.Column("unit_name", sa.String(200)),
+    sa.Column("unit_phone", sa.String(40)),
+    sa.Column("unit_address", sa.String(300)),
+    sa.Column("opened_by", sa.String(200)),
+    sa.Column("working_days", sa.Integer),
+    # one points list per round; a supervising unit opens as many graduate lists as it needs (migration 0005)
+    sa.Index(
+        "uq_publicities_points_round",
+        "round_id",
+        "scope",
+        unique=True,
+        postgresql_where=sa.text("program = 'points'"),
+    ),
+    sa.Index("ix_publicities_scope", "scope", "year"),
     sa.CheckConstraint("status IN ('scheduled', 'open', 'closed')", name="status"),
     sa.Index("ix_publicities_due", "status", "closes_at"),
 )
@@ -141,9 +155,47 @@ entries = sa.Table(
     # fraud / ineligible / other: why a disqualified entry was disqualified (NULL: not disqualified, or
     # decided on objections recorded before codes existed). Migration 0003.
     sa.Column("outcome_reason_code", sa.String(20)),
+    # graduates (migration 0005): what a graduate list shows beside the name; NULL on a points list,
+    # whose birth year-month and employer are '' on a graduate list (nothing else about a graduate)
+    sa.Column("age", sa.Integer),
+    sa.Column("university", sa.String(200)),
+    sa.Column("education", sa.String(20)),
     sa.UniqueConstraint("publicity_id", "application_id", name="uq_entries_publicity_application"),
     sa.CheckConstraint("outcome IN ('cleared', 'disqualified', 'held')", name="outcome"),
     sa.CheckConstraint("outcome_reason_code IN ('fraud', 'ineligible', 'other')", name="outcome_reason_code"),
+)
+
+# ---- the graduate programme ---------------------------------------------------------------------
+
+#: The newest decision of a supervising unit on each graduate declaration (`graduate.unit_decided`),
+#: with only what a list shows (name, age, university, education, the unit's phone and address); a
+#: returned declaration keeps no personal data. `publicity_id` is set when it goes on a list.
+graduate_candidates = sa.Table(
+    "graduate_candidates",
+    metadata,
+    sa.Column("declaration_id", sa.String(64), primary_key=True),
+    sa.Column("revision", sa.Integer, nullable=False),
+    sa.Column("round_id", sa.String(64), nullable=False),
+    sa.Column("year", sa.Integer, nullable=False),
+    sa.Column("unit_id", sa.String(64), nullable=False),
+    sa.Column("unit_name", sa.String(200), nullable=False),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("decided_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("name", sa.String(100)),
+    sa.Column("age", sa.Integer),
+    sa.Column("university", sa.String(200)),
+    sa.Column("education", sa.String(20)),
+    sa.Column("unit_phone", sa.String(40)),
+    sa.Column("unit_address", sa.String(300)),
+    sa.Column("publicity_id", sa.String(140)),
+    sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
+    sa.CheckConstraint("status IN ('approved', 'returned')", name="status"),
+    sa.Index(
+        "ix_graduate_candidates_waiting",
+        "unit_id",
+        "round_id",
+        postgresql_where=sa.text("publicity_id IS NULL AND status = 'approved'"),
+    ),
 )
 
 # ---- objections ---------------------------------------------------------------------------------

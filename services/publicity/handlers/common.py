@@ -15,7 +15,7 @@ from services.publicity.domain.outcomes import (
 )
 from services.publicity.domain.period import PeriodState, period_state, phase_start, publicity_deadline
 from services.publicity.handlers.views import PeriodView
-from shared.api.errors import ApiError, Conflict, Forbidden
+from shared.api.errors import ApiError, Conflict, Forbidden, NotFound
 from shared.calendar import BEIJING
 
 PUBLICITY_PHASE = "publicity"
@@ -48,6 +48,18 @@ class PublicityTakenDown(ApiError):
         )
         self.publicity = publicity
         self.period = period
+
+
+class GraduateListElsewhere(NotFound):
+    """404 on the points list's URLs for a graduate list: it has its own page (the HTML page redirects)."""
+
+    def __init__(self, publicity_id: str) -> None:
+        self.url = f"/public/graduate-publicities/{publicity_id}"
+        super().__init__(
+            "publicity_not_found",
+            f"{publicity_id} is a graduate list: see {self.url} or "
+            f"/v1/public/graduate-publicities/{publicity_id}/entries.",
+        )
 
 
 def _aware(value: datetime | None) -> datetime:

@@ -7,7 +7,12 @@ from dataclasses import dataclass
 
 from services.publicity.adapters.records import PublicityRecord
 from services.publicity.context import Tx
-from services.publicity.handlers.common import PublicityTakenDown, period_of, publicly_visible
+from services.publicity.handlers.common import (
+    GraduateListElsewhere,
+    PublicityTakenDown,
+    period_of,
+    publicly_visible,
+)
 from services.publicity.handlers.views import (
     Page,
     PublicityView,
@@ -36,6 +41,8 @@ async def public_page(tx: Tx, cmd: PublicPage) -> PublicPageView:
         raise NotFound(
             "publicity_not_found", f"No publicity {cmd.publicity_id} is on public view. 未找到该公示。"
         )
+    if p["program"] != "points":
+        raise GraduateListElsewhere(cmd.publicity_id)
     if not publicly_visible(p, tx.now):
         raise PublicityTakenDown(p, period_of(p, None))
     rows, total = await tx.repo.page_public_entries(

@@ -8,6 +8,7 @@ from typing import TypedDict
 
 from services.publicity.adapters.records import (
     AttachmentMetaRecord,
+    GraduateEntryRow,
     IdentityAccessRecord,
     ObjectionActionRecord,
     ObjectionSummary,
@@ -99,6 +100,16 @@ class PublicPageView:
     publicity: PublicityRecord
     period: PeriodView
     rows: list[PublicEntryRow]
+    total: int
+
+
+@dataclass(frozen=True)
+class GraduatePageView:
+    """One page of a graduate list on public view."""
+
+    publicity: PublicityRecord
+    period: PeriodView
+    rows: list[GraduateEntryRow]
     total: int
 
 

@@ -5,6 +5,7 @@ call what (every route has an entry; the shared Authorizer refuses anything else
 - ``objection_form``: filing a real-name objection during the period (no credentials, rate-limited);
 - ``pages``: the lists on view as HTML (no credentials; works without JavaScript);
 - ``staff``: bureau staff and operations: every publicity, archived copies with outcomes, readiness;
+- ``graduates``: the graduate programme: unit staff open their unit's list; the public reads it;
 - ``investigation``: bureau staff: objections, their investigation and — for the assigned investigator
   only, with a logged reason — the reporter's identity; operations: the identity access log.
 """
@@ -13,16 +14,24 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from services.publicity.routes import investigation, objection_form, pages, public, staff
+from services.publicity.routes import graduates, investigation, objection_form, pages, public, staff
 from shared.api.auth import PermissionTable, Role, roles
 
 router = APIRouter()
-for _r in (public.router, objection_form.router, staff.router, investigation.router, pages.router):
+for _r in (
+    public.router,
+    objection_form.router,
+    staff.router,
+    investigation.router,
+    pages.router,
+    graduates.router,
+):
     router.include_router(_r)
 
 PUBLIC = roles(Role.PUBLIC)
 INVESTIGATION = roles(Role.BUREAU_STAFF)
 STAFF_OR_OPS = roles(Role.BUREAU_STAFF, Role.OPERATIONS_ADMIN)
+UNIT_STAFF = roles(Role.SUPERVISING_UNIT)
 
 #: Who may call each route of this service (the operations routes are shared).
 PERMISSIONS: PermissionTable = {
@@ -32,6 +41,11 @@ PERMISSIONS: PermissionTable = {
     ("GET", "/v1/public/publicities"): PUBLIC,
     ("GET", "/v1/public/publicities/{publicity_id}/entries"): PUBLIC,
     ("POST", "/v1/public/publicities/{publicity_id}/objections"): PUBLIC,
+    ("GET", "/public/graduate-publicities/{publicity_id}"): PUBLIC,
+    ("GET", "/v1/public/graduate-publicities/{publicity_id}/entries"): PUBLIC,
+    # supervising-unit staff (their own unit: the token's supervising_unit claim): graduate lists
+    ("GET", "/v1/units/{unit_id}/graduate-candidates"): UNIT_STAFF,
+    ("POST", "/v1/units/{unit_id}/graduate-publicities"): UNIT_STAFF,
     # bureau staff and operations: lists, archived copies, readiness, the access log
     ("GET", "/v1/publicities"): STAFF_OR_OPS,
     ("GET", "/v1/publicities/{publicity_id}"): STAFF_OR_OPS,

@@ -55,6 +55,11 @@ def staff_publicity_out(p: StaffPublicityView) -> PublicityStaffOut:
         disqualified=p["disqualified"],
         held=p["held"],
         objections=p["objections"],
+        unit_name=p["unit_name"],
+        unit_phone=p["unit_phone"],
+        unit_address=p["unit_address"],
+        opened_by=p["opened_by"],
+        working_days=p["working_days"],
     )
 
 

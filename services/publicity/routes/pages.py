@@ -15,12 +15,12 @@ from urllib.parse import urlencode
 import jinja2
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi import Path as PathParam
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup, escape
 
 from services.publicity.context import Ctx
 from services.publicity.handlers import lists
-from services.publicity.handlers.common import PublicityTakenDown
+from services.publicity.handlers.common import GraduateListElsewhere, PublicityTakenDown
 from services.publicity.schemas import ID_PATTERN, SEARCH_PATTERN
 from shared.api.errors import ApiError
 from shared.clock import BEIJING
@@ -191,7 +191,7 @@ async def list_page(
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
     sort: Annotated[str, Query(pattern="^-?rank$", description="`rank` (ascending) or `-rank`.")] = "rank",
     ctx: Ctx = Depends(_context),
-) -> HTMLResponse:
+) -> Response:
     """The list with its period and the supervision contact: search by name or employer, page through,
     sort by rank, each entry's indicator points (expand 查看). Works without JavaScript.
 
@@ -208,6 +208,8 @@ async def list_page(
         )
     except PublicityTakenDown as e:
         return render("gone.html", status=410, p=e.publicity, period=e.period)
+    except GraduateListElsewhere as e:
+        return RedirectResponse(e.url, status_code=303)
     except ApiError as e:
         return render_error(e)
     p, total = view.publicity, view.total

@@ -38,6 +38,8 @@ def columns(table: sa.Table, *, without: tuple[str, ...] = ()) -> set[str]:
         (records.AttachmentMetaRecord, columns(tables.attachments, without=("content",))),
         (records.IdentityAccessRecord, columns(tables.identity_access_log)),
         (records.RateBucketRecord, columns(tables.rate_buckets)),
+        (records.GraduateCandidateRecord, columns(tables.graduate_candidates)),
+        (records.GraduateEntryRow, {"entry_no", "name", "age", "university", "education"}),
     ],
 )
 def test_a_record_names_exactly_the_columns_of_its_table(record: type, expected: set[str]) -> None:
@@ -51,6 +53,7 @@ def test_nullable_columns_are_optional_in_their_record() -> None:
         (records.EntryRecord, tables.entries),
         (records.ObjectionRecord, tables.objections),
         (records.IdentityAccessRecord, tables.identity_access_log),
+        (records.GraduateCandidateRecord, tables.graduate_candidates),
     ]:
         hints = get_type_hints(record)
         for c in table.c:
