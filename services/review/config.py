@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import SettingsConfigDict
 
+from services.review.domain.graduates import Registry
 from shared.settings import DEFAULT_PORTS, ServiceSettings
 
 
@@ -19,6 +20,13 @@ class Settings(ServiceSettings):
     registry_tax_url: str = Field(default="http://127.0.0.1:8202", description="税务 registry")
     registry_police_url: str = Field(default="http://127.0.0.1:8203", description="公安 registry")
     registry_housing_url: str = Field(default="http://127.0.0.1:8204", description="住建 registry")
+    # The graduate programme's registries (mock: 8205, 8206); the adapters use the settings below.
+    registry_education_url: str = Field(
+        default="http://127.0.0.1:8205", description="学信 education registry"
+    )
+    registry_company_url: str = Field(
+        default="http://127.0.0.1:8206", description="市场监管 company registry"
+    )
 
     # Adapters: timeouts, retries, circuit breaker, concurrency (per department).
     department_timeout_s: float = Field(default=5.0, gt=0, description="Read timeout of one call")
@@ -46,6 +54,15 @@ class Settings(ServiceSettings):
         default=30.0, ge=0, description="First wait before asking a department that did not answer again"
     )
     pending_retry_max_s: float = Field(default=900.0, ge=0, description="Longest wait between such retries")
+
+    # The graduate checks (the job shares verify_poll_interval_s, batch size, lease and pending retries).
+    graduate_settlement_min_insurance_months: int = Field(
+        default=1,
+        ge=1,
+        le=12,
+        description="Months of pension insurance the employer must have paid since the graduate reported "
+        "for duty for the settlement check to pass",
+    )
 
     # Partner department pushes (202, then a callback).
     department_api_keys: dict[str, str] = Field(
@@ -94,6 +111,13 @@ class Settings(ServiceSettings):
             "tax": self.registry_tax_url,
             "police": self.registry_police_url,
             "housing": self.registry_housing_url,
+        }
+
+    def graduate_registry_urls(self) -> dict[Registry, str]:
+        return {
+            "education_registry": self.registry_education_url,
+            "company_registry": self.registry_company_url,
+            "social_insurance": self.registry_social_insurance_url,
         }
 
 

@@ -3,6 +3,10 @@
 - the verification job claims due applications (:func:`~.handlers.verification.claim_due`), asks the
   departments that have not answered yet (concurrently, outside any transaction), then stores the
   evidence and settles each application in its own transaction;
+- the graduate job claims due graduate verifications and settlement checks
+  (:func:`~.handlers.graduates.claim_graduate_work`), asks the education, company and social-insurance
+  registries (concurrently, outside any transaction), then stores the evidence and settles each in its own
+  transaction (``graduate.verified`` / ``graduate.settlement_checked``);
 - the submissions job applies accepted department pushes, then calls the departments back with the
   outcome, retrying with backoff until they acknowledge (2xx).
 
@@ -20,7 +24,9 @@ from collections.abc import Mapping
 import httpx
 import orjson
 
-from services.review.adapters.departments import CheckResult, DepartmentAdapter, DepartmentUnavailable
+from services.review.adapters.departments import CheckResult, DepartmentAdapter
+from services.review.adapters.graduate_registries import GraduateRegistry, RegistryResult
+from services.review.adapters.http_lookup import DepartmentUnavailable
 from services.review.adapters.records import SubmissionRecord
 from services.review.context import Ctx
 from services.review.domain.callbacks import (
@@ -31,6 +37,7 @@ from services.review.domain.callbacks import (
     callback_url_problem,
     signature,
 )
+from services.review.domain.graduates import Registry
 from services.review.handlers.common import open_id_number
 from services.review.handlers.departments import (
     ApplySubmissions,
@@ -39,6 +46,15 @@ from services.review.handlers.departments import (
     apply_submissions,
     claim_callbacks,
     record_callback,
+)
+from services.review.handlers.graduates import (
+    ClaimGraduateWork,
+    FinishGraduateWork,
+    GraduateWork,
+    ReleaseGraduateClaims,
+    claim_graduate_work,
+    finish_graduate_work,
+    release_graduate_claims,
 )
 from services.review.handlers.verification import (
     ClaimDue,
@@ -119,6 +135,72 @@ class VerificationJob:
             return
         if emitted is not None:
             self.completed += 1
+
+
+class GraduateJob:
+    """Claims due graduate verifications and settlement checks, asks the registries, stores what they
+    said and settles each one."""
+
+    def __init__(self, ctx: Ctx, adapters: Mapping[Registry, GraduateRegistry]) -> None:
+        self.ctx = ctx
+        self.adapters = adapters
+        self.emitted = 0
+
+    async def run_once(self) -> int:
+        """One round: claim a batch of each kind and check it. Returns how much work was claimed."""
+        token = uuid.uuid4()
+        async with self.ctx.transaction() as tx:
+            work = await claim_graduate_work(tx, ClaimGraduateWork(token))
+        if not work:
+            return 0
+        try:
+            await asyncio.gather(*(self._check(w, token) for w in work))
+        except asyncio.CancelledError:
+            try:
+                async with self.ctx.transaction() as tx:
+                    await release_graduate_claims(tx, ReleaseGraduateClaims(token))
+            except Exception:
+                log.warning("could not release graduate claims; their leases will expire", exc_info=True)
+            raise
+        return len(work)
+
+    async def run_pass(self) -> None:
+        while await self.run_once() >= self.ctx.settings.verify_batch_size:
+            pass
+
+    async def _check(self, work: GraduateWork, token: uuid.UUID) -> None:
+        results: list[RegistryResult | DepartmentUnavailable] = []
+        error: str | None = None
+        number: str | None = None
+        if any(lookup.sealed for lookup in work.lookups):
+            try:
+                number = open_id_number(self.ctx.runtime.sealer, work.sealed_id_number)
+            except Exception as e:  # the key changed or is missing: wait and try again
+                error = f"cannot open the ID number: {type(e).__name__}"
+        lookups = [lk for lk in work.lookups if not lk.sealed or number is not None]
+        outcomes = await asyncio.gather(
+            *(
+                self.adapters[lk.registry].lookup(number if lk.sealed and number else lk.key)
+                for lk in lookups
+            ),
+            return_exceptions=True,
+        )
+        for lk, out in zip(lookups, outcomes, strict=True):
+            if isinstance(out, RegistryResult | DepartmentUnavailable):
+                results.append(out)
+            elif isinstance(out, BaseException):
+                log.error("%s: %s adapter failed unexpectedly: %r", work.subject_id, lk.registry, out)
+                error = f"{lk.registry}: {type(out).__name__}"
+        try:
+            async with self.ctx.transaction(correlation_id=work.correlation_id) as tx:
+                emitted = await finish_graduate_work(tx, FinishGraduateWork(work, token, results, error))
+        except Exception:
+            log.exception(
+                "%s: could not store the graduate check; the claim expires and it is retried", work.subject_id
+            )
+            return
+        if emitted:
+            self.emitted += 1
 
 
 class SubmissionsJob:

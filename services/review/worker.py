@@ -12,10 +12,11 @@ import logging
 import httpx
 
 from services.review.adapters.departments import DepartmentSet, RetryPolicy, build_departments
+from services.review.adapters.graduate_registries import GraduateRegistrySet, build_graduate_registries
 from services.review.config import Settings
 from services.review.consumers import build_consumers
 from services.review.context import Ctx, build_service_context, evidence_key
-from services.review.jobs import SubmissionsJob, VerificationJob
+from services.review.jobs import GraduateJob, SubmissionsJob, VerificationJob
 from shared.clock import Clock
 from shared.service import Worker, periodic
 
@@ -26,13 +27,33 @@ def make_departments(settings: Settings, ctx: Ctx) -> DepartmentSet:
         ctx.clock,
         timeout_s=settings.department_timeout_s,
         connect_timeout_s=settings.department_connect_timeout_s,
-        policy=RetryPolicy(
-            max_attempts=settings.department_max_attempts,
-            backoff_initial_s=settings.department_backoff_initial_s,
-            backoff_max_s=settings.department_backoff_max_s,
-            retry_after_max_s=settings.department_retry_after_max_s,
-            deadline_s=settings.department_deadline_s,
-        ),
+        policy=_policy(settings),
+        concurrency=settings.department_concurrency,
+        breaker_failure_threshold=settings.breaker_failure_threshold,
+        breaker_open_s=settings.breaker_open_s,
+        digest_key=evidence_key(settings),
+    )
+
+
+def _policy(settings: Settings) -> RetryPolicy:
+    return RetryPolicy(
+        max_attempts=settings.department_max_attempts,
+        backoff_initial_s=settings.department_backoff_initial_s,
+        backoff_max_s=settings.department_backoff_max_s,
+        retry_after_max_s=settings.department_retry_after_max_s,
+        deadline_s=settings.department_deadline_s,
+    )
+
+
+def make_graduate_registries(settings: Settings, ctx: Ctx) -> GraduateRegistrySet:
+    """The education, company and social-insurance adapters of the graduate checks (own clients and
+    breakers: a slow education registry does not hold up the points verification)."""
+    return build_graduate_registries(
+        settings.graduate_registry_urls(),
+        ctx.clock,
+        timeout_s=settings.department_timeout_s,
+        connect_timeout_s=settings.department_connect_timeout_s,
+        policy=_policy(settings),
         concurrency=settings.department_concurrency,
         breaker_failure_threshold=settings.breaker_failure_threshold,
         breaker_open_s=settings.breaker_open_s,
@@ -59,6 +80,15 @@ def create_worker(settings: Settings, clock: Clock | None = None) -> Worker:
             job = SubmissionsJob(ctx, http)
             await periodic("submissions-job", settings.submissions_poll_interval_s, job.run_pass)()
 
+    async def graduates() -> None:
+        registries = make_graduate_registries(settings, ctx)
+        job = GraduateJob(ctx, registries.adapters)
+        try:
+            await periodic("graduate-job", settings.verify_poll_interval_s, job.run_pass)()
+        finally:
+            await registries.aclose()
+
     verification.__name__ = "verification-job"
     submissions.__name__ = "submissions-job"
-    return Worker(ctx=ctx, consumers=build_consumers(ctx), jobs=[verification, submissions])
+    graduates.__name__ = "graduate-job"
+    return Worker(ctx=ctx, consumers=build_consumers(ctx), jobs=[verification, submissions, graduates])

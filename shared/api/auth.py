@@ -38,6 +38,10 @@ ISSUER = "bj-hukou-intake"
 AUDIENCE = "bj-hukou"
 
 
+#: The access-token claim naming a supervising-unit account's unit (like ``district`` for district staff).
+SUPERVISING_UNIT_CLAIM = "supervising_unit"
+
+
 @dataclass(frozen=True)
 class Principal:
     subject: str
@@ -49,6 +53,13 @@ class Principal:
 
     def has(self, *roles: str) -> bool:
         return bool(self.roles.intersection(roles))
+
+    @property
+    def supervising_unit(self) -> str | None:
+        """The supervising unit (主管单位) a supervising-unit account acts for: the access token's
+        ``supervising_unit`` claim, issued by intake; None for anyone else."""
+        value = self.claims.get(SUPERVISING_UNIT_CLAIM)
+        return value if isinstance(value, str) and value else None
 
 
 ANONYMOUS = Principal(subject="anonymous", roles=frozenset({Role.PUBLIC.value}))

@@ -30,7 +30,14 @@ from shared.settings import DEFAULT_PORTS, SERVICES, ServiceSettings
 
 REPO = Path(__file__).resolve().parents[2]
 #: The review service's mock department registries (services/review/mock_registries), started beside it.
-MOCK_REGISTRIES = {"social_insurance": 8201, "tax": 8202, "police": 8203, "housing": 8204}
+MOCK_REGISTRIES = {
+    "social_insurance": 8201,
+    "tax": 8202,
+    "police": 8203,
+    "housing": 8204,
+    "education": 8205,
+    "company": 8206,
+}
 
 
 def _keys(var: Path) -> tuple[str, str, str]:

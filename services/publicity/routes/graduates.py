@@ -34,14 +34,11 @@ from shared.service import principal_of
 router = APIRouter(tags=["graduates 引进毕业生公示"])
 
 UnitId = Annotated[str, Path(max_length=64, pattern=ID_PATTERN, examples=["U-HD"])]
-#: The claim intake's access token carries for supervising-unit staff (services/intake/handlers/tokens.py).
-UNIT_CLAIM = "supervising_unit"
 PUBLIC_READER = "public"
 
 
 def _caller_unit(request: Request) -> str | None:
-    value = principal_of(request).claims.get(UNIT_CLAIM)
-    return str(value) if value else None
+    return principal_of(request).supervising_unit
 
 
 @router.get(

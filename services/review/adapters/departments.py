@@ -2,16 +2,10 @@
 
 Each adapter posts ``{"id_number", "request_id"}`` to its department's query endpoint with httpx and
 translates the department's own answer format into the review service's normalised data (facts-shaped
-sections, see :func:`SocialInsuranceAnswer.normalise` and the others). Around every call:
-
-- timeouts (connect and read) on the HTTP client;
-- retries of transient errors (5xx, 429 honouring ``Retry-After``, timeouts, connection errors) with
-  jittered exponential backoff, within an overall deadline;
-- a circuit breaker per department (a department that keeps failing is not called for a while);
-- a concurrency limit per department (``asyncio.Semaphore``), held only during the HTTP exchange;
-- evidence for every check: request and response digests, request id, times, attempts, HTTP status and
-  the adapter version. Digests are HMAC-SHA256 keyed with the data key: the request carries an ID
-  number, and a plain hash of it could be reversed by trying every number.
+sections, see :func:`SocialInsuranceAnswer.normalise` and the others). Every call goes through
+:class:`~.http_lookup.ResilientLookup` (shared with the graduate adapters): timeouts, jittered retries of
+transient errors within a deadline honouring ``Retry-After``, a circuit breaker and a concurrency limit
+per department, and keyed evidence of every check.
 
 A department that does not know the person answers 404, which is an answer ("no records"), not an error.
 """
@@ -19,21 +13,22 @@ A department that does not know the person answers 404, which is an answer ("no 
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import hmac
 import random
-import time
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from typing import Any, Literal, Protocol
 
 import httpx
 import orjson
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
-from services.review.adapters.resilience import CircuitBreaker, backoff_delay, retry_after_seconds
+from services.review.adapters.http_lookup import DepartmentUnavailable as DepartmentUnavailable
+from services.review.adapters.http_lookup import Evidence as Evidence
+from services.review.adapters.http_lookup import Outcome, ResilientLookup, make_digest
+from services.review.adapters.http_lookup import RetryPolicy as RetryPolicy
+from services.review.adapters.resilience import CircuitBreaker
 from services.review.domain.model import Department
 from shared.clock import Clock
 from shared.policy import FACT_DISTRICTS
@@ -405,38 +400,11 @@ def normalise_answer(department: str, payload: Mapping[str, Any]) -> dict[str, A
 
 
 @dataclass(frozen=True)
-class Evidence:
-    """What proves a check: stored for every call, answered or not."""
-
-    department: str
-    request_id: str
-    request_digest: str
-    response_digest: str | None
-    requested_at: datetime
-    responded_at: datetime | None
-    duration_ms: int
-    attempts: int
-    http_status: int | None
-    adapter_version: str
-    error: str | None = None
-
-
-@dataclass(frozen=True)
 class CheckResult:
     department: Department
     outcome: Literal["answered", "not_found"]
     data: dict[str, Any]
     evidence: Evidence
-
-
-class DepartmentUnavailable(Exception):
-    """The department gave no usable answer this time (down, failing, rate limiting, breaker open)."""
-
-    def __init__(self, department: str, reason: str, evidence: Evidence) -> None:
-        super().__init__(f"{department}: {reason}")
-        self.department = department
-        self.reason = reason
-        self.evidence = evidence
 
 
 class DepartmentAdapter(Protocol):
@@ -450,26 +418,8 @@ class DepartmentAdapter(Protocol):
         ...
 
 
-@dataclass(frozen=True)
-class RetryPolicy:
-    max_attempts: int = 4
-    backoff_initial_s: float = 0.2
-    backoff_max_s: float = 5.0
-    retry_after_max_s: float = 30.0
-    deadline_s: float = 60.0
-
-
-def make_digest(key: bytes | None) -> Any:
-    def digest(body: bytes) -> str:
-        if key:
-            return "hmac-sha256:" + hmac.new(key, body, hashlib.sha256).hexdigest()
-        return "sha256:" + hashlib.sha256(body).hexdigest()
-
-    return digest
-
-
 @dataclass
-class HttpDepartmentAdapter:
+class HttpDepartmentAdapter(ResilientLookup):
     """A department registry over HTTP, with retries, a circuit breaker and a concurrency limit."""
 
     department: Department
@@ -491,97 +441,16 @@ class HttpDepartmentAdapter:
         self.calls = 0  # HTTP requests sent (for tests and metrics)
 
     async def lookup(self, id_number: str) -> CheckResult:
-        assert self.breaker is not None
         request_id = uuid.uuid4().hex
         body = orjson.dumps({"id_number": id_number, "request_id": request_id})
-        requested_at = self.clock.now()
-        t0 = time.monotonic()
-        attempts = 0
-        status: int | None = None
-        response_digest: str | None = None
-        error: str | None = None
 
-        def evidence(err: str | None = None) -> Evidence:
-            return Evidence(
-                department=self.department,
-                request_id=request_id,
-                request_digest=self._digest(body),
-                response_digest=response_digest,
-                requested_at=requested_at,
-                responded_at=self.clock.now() if status is not None else None,
-                duration_ms=int((time.monotonic() - t0) * 1000),
-                attempts=attempts,
-                http_status=status,
-                adapter_version=self.version,
-                error=err,
-            )
+        def parse(status: int, payload: Any) -> tuple[Outcome, dict[str, Any]]:
+            if status == 200:
+                return "answered", normalise_answer(self.department, payload)
+            return "not_found", not_found_data(self.department)
 
-        while True:
-            if not self.breaker.allow():
-                raise DepartmentUnavailable(
-                    self.department, "circuit_open", evidence(f"circuit open; last error: {error or '-'}")
-                )
-            attempts += 1
-            retry_after: float | None = None
-            try:
-                async with self.semaphore:
-                    self.calls += 1
-                    resp = await self.client.post(
-                        self.path,
-                        content=body,
-                        headers={"content-type": "application/json", "x-request-id": request_id},
-                    )
-            except httpx.TimeoutException as e:
-                self.breaker.record_failure()
-                error = f"timeout ({type(e).__name__})"
-            except httpx.TransportError as e:
-                self.breaker.record_failure()
-                error = f"connection error ({type(e).__name__})"
-            else:
-                status = resp.status_code
-                response_digest = self._digest(resp.content)
-                if status in (200, 404):
-                    self.breaker.record_success()
-                    try:
-                        data = (
-                            normalise_answer(self.department, resp.json())
-                            if status == 200
-                            else not_found_data(self.department)
-                        )
-                    except (ValidationError, ValueError) as e:
-                        # The department answered, but not in its contract: retrying will not help.
-                        raise DepartmentUnavailable(
-                            self.department, "invalid_response", evidence(f"invalid answer: {str(e)[:300]}")
-                        ) from e
-                    return CheckResult(
-                        self.department, "answered" if status == 200 else "not_found", data, evidence()
-                    )
-                if status == 429:
-                    # Alive but asking us to slow down: not a breaker failure.
-                    retry_after = retry_after_seconds(resp.headers.get("retry-after"))
-                    error = "rate limited (429)"
-                    if retry_after is not None and retry_after > self.policy.retry_after_max_s:
-                        raise DepartmentUnavailable(self.department, "rate_limited", evidence(error))
-                elif status >= 500:
-                    self.breaker.record_failure()
-                    error = f"server error ({status})"
-                else:
-                    raise DepartmentUnavailable(
-                        self.department, "rejected", evidence(f"request rejected ({status})")
-                    )
-            if attempts >= self.policy.max_attempts:
-                raise DepartmentUnavailable(self.department, "retries_exhausted", evidence(error))
-            delay = backoff_delay(
-                attempts,
-                initial_s=self.policy.backoff_initial_s,
-                max_s=self.policy.backoff_max_s,
-                rng=self.rng,
-            )
-            if retry_after is not None:
-                delay = max(delay, retry_after)
-            if time.monotonic() - t0 + delay > self.policy.deadline_s:
-                raise DepartmentUnavailable(self.department, "deadline", evidence(error))
-            await self.sleep(delay)
+        outcome, data, evidence = await self._lookup(self.department, self.path, body, request_id, parse)
+        return CheckResult(self.department, outcome, data, evidence)
 
 
 @dataclass

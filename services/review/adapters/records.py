@@ -257,3 +257,144 @@ class SubmissionChanges(TypedDict, total=False):
     callback_claimed_until: datetime | None
     callback_error: str | None
     callback_delivered_at: datetime
+
+
+# ---- the graduate programme -----------------------------------------------------------------
+
+GraduateStatus = Literal["pending", "pending_department", "completed"]
+
+
+class NewGraduateVerification(TypedDict):
+    """What ``graduate.declared`` writes (``facts_revision`` is kept across revisions)."""
+
+    declaration_id: str
+    declaration_revision: int
+    round_id: str
+    year: int
+    supervising_unit_id: str
+    employer_credit_code: str
+    employer_name: str
+    name: str
+    id_number_sealed: dict[str, Any]
+    id_number_digest: str
+    university: str
+    major: str
+    diploma_number: str | None
+    degree_number: str | None
+    declared_facts: dict[str, Any]
+    status: GraduateStatus
+    items: list[dict[str, Any]]
+    verified_facts: dict[str, Any] | None
+    event_id: uuid.UUID | None
+    attempts: int
+    next_attempt_at: datetime | None
+    claim_token: uuid.UUID | None
+    claimed_until: datetime | None
+    waiting_registries: list[str]
+    last_error: str | None
+    correlation_id: str
+    causation_id: str | None
+    declared_at: datetime
+    updated_at: datetime
+    completed_at: datetime | None
+
+
+class GraduateVerificationRecord(NewGraduateVerification):
+    """``graduate_verifications``: a graduate declaration's check against the registries."""
+
+    facts_revision: int
+
+
+class GraduateVerificationChanges(TypedDict, total=False):
+    status: GraduateStatus
+    items: list[dict[str, Any]]
+    verified_facts: dict[str, Any] | None
+    facts_revision: int
+    event_id: uuid.UUID | None
+    attempts: int
+    next_attempt_at: datetime | None
+    claim_token: uuid.UUID | None
+    claimed_until: datetime | None
+    waiting_registries: list[str]
+    last_error: str | None
+    updated_at: datetime
+    completed_at: datetime | None
+
+
+class GraduateSettlementCheckRecord(TypedDict):
+    """``graduate_settlement_checks``: one settlement check of Y+1."""
+
+    request_id: str
+    declaration_id: str
+    round_id: str
+    year: int
+    id_number_sealed: dict[str, Any]
+    university: str
+    education: str
+    diploma_number: str
+    degree_number: str | None
+    training_mode: str
+    employer_credit_code: str
+    reported_for_duty_on: date
+    requested_at: datetime
+    status: GraduateStatus
+    passed: bool | None
+    items: list[dict[str, Any]]
+    valid_until: date | None
+    checked_at: datetime | None
+    event_id: uuid.UUID | None
+    attempts: int
+    next_attempt_at: datetime | None
+    claim_token: uuid.UUID | None
+    claimed_until: datetime | None
+    waiting_registries: list[str]
+    last_error: str | None
+    correlation_id: str
+    causation_id: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class GraduateSettlementCheckChanges(TypedDict, total=False):
+    status: GraduateStatus
+    passed: bool | None
+    items: list[dict[str, Any]]
+    valid_until: date | None
+    checked_at: datetime | None
+    event_id: uuid.UUID | None
+    next_attempt_at: datetime | None
+    claim_token: uuid.UUID | None
+    claimed_until: datetime | None
+    waiting_registries: list[str]
+    last_error: str | None
+    updated_at: datetime
+
+
+GraduateSubject = Literal["verification", "settlement_check"]
+
+
+class NewGraduateEvidence(TypedDict):
+    """A registry check of the graduate programme (``graduate_evidence`` without its id)."""
+
+    subject: GraduateSubject
+    subject_id: str
+    revision: int
+    registry: str
+    outcome: str
+    data: dict[str, Any] | None
+    request_id: str | None
+    request_digest: str | None
+    response_digest: str | None
+    http_status: int | None
+    attempts: int
+    error: str | None
+    adapter_version: str
+    requested_at: datetime
+    responded_at: datetime | None
+    duration_ms: int | None
+
+
+class GraduateEvidenceRecord(NewGraduateEvidence):
+    """``graduate_evidence``: one registry check, answered or not."""
+
+    id: int

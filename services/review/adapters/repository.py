@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Generic, TypeVar, cast
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB, distinct_on
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.review.adapters.graduate_repository import GraduateQueries
+from services.review.adapters.paging import Page as Page
+from services.review.adapters.paging import typed
 from services.review.adapters.records import (
     ApplicationChanges,
     ApplicationRecord,
@@ -61,18 +63,12 @@ _DECISIONS: dict[str, OnsiteDecisionKind] = {
 }
 
 
-@dataclass(frozen=True)
-class Page(Generic[R]):
-    items: list[R]
-    total: int
+_typed = typed
 
 
-def _typed(row: sa.RowMapping, kind: type[R]) -> R:
-    # The row of a ``sa.select(table)``: its keys and types are the table's, as ``records`` declares.
-    return cast(R, dict(row))
+class Repository(GraduateQueries):
+    """All SQL of the service; the graduate programme's queries come from :class:`GraduateQueries`."""
 
-
-class Repository:
     def __init__(self, session: AsyncSession) -> None:
         self.s = session
 

@@ -1,6 +1,8 @@
 """``python -m services.review.mock_registries <department> [--port N] [--population N] [--seed N] …``
 
-Starts one mock registry (``social_insurance``, ``tax``, ``police`` or ``housing``). Faults can also come
+Starts one mock registry (``social_insurance``, ``tax``, ``police``, ``housing``, or the graduate
+programme's ``education`` and ``company``, whose records derive from the ID number / credit code, the
+seed and the application year, taken as the graduation year Y). Faults can also come
 from ``MOCK_REGISTRY_LATENCY_MS``, ``MOCK_REGISTRY_FAILURE_RATE``, ``MOCK_REGISTRY_RATE_LIMIT_RATE``,
 ``MOCK_REGISTRY_RETRY_AFTER_S``, ``MOCK_REGISTRY_DOWN``; the population from ``MOCK_REGISTRY_POPULATION``,
 ``MOCK_REGISTRY_SEED``, ``MOCK_REGISTRY_APPLICATION_YEAR``.
@@ -12,11 +14,13 @@ import argparse
 import os
 import sys
 
-from services.review.mock_registries.app import DEFAULT_PORTS, DEPARTMENTS, create_registry_app
+from services.review.mock_registries.app import DEFAULT_PORTS, REGISTRY_KINDS, create_registry_app
 from services.review.mock_registries.faults import Faults
+from services.review.mock_registries.graduates import GraduateRegistryData
 from services.review.mock_registries.population import (
     DEFAULT_APPLICATION_YEAR,
     DEFAULT_SEED,
+    SyntheticPerson,
     generate_population,
 )
 
@@ -24,7 +28,7 @@ from services.review.mock_registries.population import (
 def main(argv: list[str] | None = None) -> int:
     env = os.environ
     ap = argparse.ArgumentParser(prog="python -m services.review.mock_registries")
-    ap.add_argument("department", choices=DEPARTMENTS)
+    ap.add_argument("department", choices=REGISTRY_KINDS)
     ap.add_argument("--host", default="127.0.0.1")
     ap.add_argument("--port", type=int, default=None)
     ap.add_argument("--population", type=int, default=int(env.get("MOCK_REGISTRY_POPULATION", "2000")))
@@ -51,8 +55,15 @@ def main(argv: list[str] | None = None) -> int:
         if v is not None
     }
     faults = faults.model_copy(update=overrides)
-    people = generate_population(args.population, seed=args.seed, application_year=args.application_year)
-    app = create_registry_app(args.department, people, faults, fault_seed=args.seed)
+    graduate_data = None
+    if args.department in ("education", "company"):
+        people: list[SyntheticPerson] = []
+        graduate_data = GraduateRegistryData(year=args.application_year, seed=args.seed)
+    else:
+        people = generate_population(args.population, seed=args.seed, application_year=args.application_year)
+    app = create_registry_app(
+        args.department, people, faults, fault_seed=args.seed, graduate_data=graduate_data
+    )
     import uvicorn
 
     port = args.port or DEFAULT_PORTS[args.department]

@@ -27,13 +27,37 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.review.mock_registries.faults import Faults, FaultState, install_faults
-from services.review.mock_registries.population import SyntheticPerson, index_by_id_number
-from shared.validation.identifiers import synthetic_resident_id
+from services.review.mock_registries.graduates import (
+    GraduateRegistryData,
+    admin_router,
+    company_router,
+    education_router,
+)
+from services.review.mock_registries.population import (
+    DEFAULT_APPLICATION_YEAR,
+    DEFAULT_SEED,
+    SyntheticPerson,
+    index_by_id_number,
+)
+from shared.validation import InvalidIdentifier
+from shared.validation.identifiers import parse_resident_id, synthetic_resident_id
 
 Department = Literal["social_insurance", "tax", "police", "housing"]
 DEPARTMENTS: tuple[Department, ...] = ("social_insurance", "tax", "police", "housing")
+#: The registries of the graduate programme (:mod:`.graduates`): 学信 education and 市场监管 company.
+GraduateRegistry = Literal["education", "company"]
+GRADUATE_REGISTRIES: tuple[GraduateRegistry, ...] = ("education", "company")
+#: Every kind of registry this package serves.
+REGISTRY_KINDS: tuple[str, ...] = (*DEPARTMENTS, *GRADUATE_REGISTRIES)
 #: Fixed local ports of the registries (``make run``; shifted by ``--port-offset``).
-DEFAULT_PORTS: dict[str, int] = {"social_insurance": 8201, "tax": 8202, "police": 8203, "housing": 8204}
+DEFAULT_PORTS: dict[str, int] = {
+    "social_insurance": 8201,
+    "tax": 8202,
+    "police": 8203,
+    "housing": 8204,
+    "education": 8205,
+    "company": 8206,
+}
 INSURANCE_CODES = {
     "pension": "110",
     "unemployment": "210",
@@ -111,6 +135,8 @@ def social_insurance_router(people: dict[str, SyntheticPerson]) -> APIRouter:
                     "end_month": _yyyymm(rec["to"]),
                     "payment_kind": "back_paid" if rec["back_paid"] else "normal",
                     "unit_district_code": DISTRICT_CODES.get(rec["district"], rec["district"]),
+                    # The paying unit, where the record names it (graduates' records do).
+                    **({"unit_credit_code": rec["unit"]} if rec.get("unit") else {}),
                 }
                 for rec in p.social_insurance
             ],
@@ -261,6 +287,80 @@ def housing_router(people: dict[str, SyntheticPerson]) -> APIRouter:
     return r
 
 
+class ContributionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    insurance: Literal["pension", "unemployment", "medical", "injury", "maternity"]
+    from_: str = Field(alias="from", pattern=r"^[0-9]{4}-[0-9]{2}$")
+    to: str = Field(pattern=r"^[0-9]{4}-[0-9]{2}$")
+    back_paid: bool = False
+    district: str = Field(default="110105", max_length=10)
+    unit: str | None = Field(default=None, max_length=18, description="The paying unit's credit code")
+
+
+class PersonIn(BaseModel):
+    """A person to answer from now on (test control), e.g. a graduate insured by the employer."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "id_number": synthetic_resident_id(date(1999, 3, 1), 11, "130102"),
+                    "name": "李明",
+                    "social_insurance": [
+                        {
+                            "insurance": "pension",
+                            "from": "2025-08",
+                            "to": "2026-03",
+                            "unit": "91110108MA01ABCD2X",
+                        }
+                    ],
+                }
+            ]
+        },
+    )
+    id_number: str = Field(min_length=18, max_length=18)
+    name: str = Field(min_length=1, max_length=100)
+    social_insurance: list[ContributionIn] = Field(max_length=500)
+
+
+def contributions_admin_router(people: dict[str, SyntheticPerson], year: int) -> APIRouter:
+    r = APIRouter(tags=[ADMIN_TAG])
+
+    @r.put("/_admin/people", summary="Register a person's contributions 登记测试参保记录")
+    async def put_person(body: PersonIn) -> Any:
+        """Answer these contribution records for this ID number from now on (replacing any person with
+        it): for the graduate programme's settlement check, whose graduates the synthetic population
+        does not hold."""
+        try:
+            rid = parse_resident_id(body.id_number)
+        except InvalidIdentifier as e:
+            return JSONResponse({"code": "INVALID_ID_NUMBER", "message": str(e)}, 422)
+        people[rid.number] = SyntheticPerson(
+            index=-1,
+            id_number=rid.number,
+            name=body.name,
+            birth_date=rid.birth_date,
+            sex=rid.sex,
+            application_year=year,
+            employer_name="",
+            social_insurance=tuple(
+                {
+                    "insurance": c.insurance,
+                    "from": c.from_,
+                    "to": c.to,
+                    "back_paid": c.back_paid,
+                    "district": c.district,
+                    "unit": c.unit,
+                }
+                for c in body.social_insurance
+            ),
+        )
+        return {"registered": True}
+
+    return r
+
+
 ROUTERS = {
     "social_insurance": social_insurance_router,
     "tax": tax_router,
@@ -272,15 +372,24 @@ TITLES = {
     "tax": "Mock 税务 tax registry 税务征管系统（模拟）",
     "police": "Mock 公安 police registry 人口信息系统（模拟）",
     "housing": "Mock 住建 housing registry 住房城乡建设信息系统（模拟）",
+    "education": "Mock 学信 education registry 高等教育学历学位信息系统（模拟）",
+    "company": "Mock 市场监管 company registry 企业信用信息公示系统（模拟）",
 }
 
 
 def create_registry_app(
-    department: str, people: Sequence[SyntheticPerson], faults: Faults | None = None, *, fault_seed: int = 0
+    department: str,
+    people: Sequence[SyntheticPerson],
+    faults: Faults | None = None,
+    *,
+    fault_seed: int = 0,
+    graduate_data: GraduateRegistryData | None = None,
 ) -> FastAPI:
-    """One department's registry over ``people`` (looked up by ID number in a dict)."""
-    if department not in ROUTERS:
-        raise ValueError(f"unknown department {department!r}; one of {', '.join(DEPARTMENTS)}")
+    """One department's registry over ``people`` (looked up by ID number in a dict); the ``education``
+    and ``company`` registries answer from ``graduate_data`` (derived records; by default for the
+    graduation year of the population's application year) and ignore ``people``."""
+    if department not in REGISTRY_KINDS:
+        raise ValueError(f"unknown department {department!r}; one of {', '.join(REGISTRY_KINDS)}")
     app = FastAPI(
         title=TITLES[department],
         version="1.0.0",
@@ -291,7 +400,20 @@ def create_registry_app(
     )
     state = FaultState(faults or Faults(), seed=fault_seed)
     install_faults(app, state)
-    app.include_router(ROUTERS[department](index_by_id_number(people)))
+    if department in GRADUATE_REGISTRIES:
+        if graduate_data is None:
+            year = people[0].application_year if people else DEFAULT_APPLICATION_YEAR
+            graduate_data = GraduateRegistryData(year=year, seed=DEFAULT_SEED)
+        make = education_router if department == "education" else company_router
+        app.include_router(make(graduate_data))
+        app.include_router(admin_router(department, graduate_data))
+        app.state.graduate_data = graduate_data
+    else:
+        index = index_by_id_number(people)
+        app.include_router(ROUTERS[department](index))
+        if department == "social_insurance":
+            year = people[0].application_year if people else DEFAULT_APPLICATION_YEAR
+            app.include_router(contributions_admin_router(index, year))
     app.state.department = department
     app.state.population_size = len(people)
 

@@ -27,9 +27,6 @@ from shared.events.contracts.review import GraduateVerifiedV1
 from shared.events.contracts.scoring import GraduateAssessedV1
 from shared.facts.graduates import GraduateFacts
 
-#: The claim of a supervising unit's access token that names its unit (issued by intake).
-UNIT_CLAIM = "supervising_unit_id"
-
 
 def assess_eligibility(doc: object) -> dict[str, Any]:
     """The GraduateResult document of one GraduateFacts document (pure; the public calculator)."""
@@ -133,7 +130,7 @@ async def graduate_assessment(tx: Tx, cmd: GraduateAssessmentOf) -> list[Graduat
     """Every assessed revision of a declaration, newest (current) first.
 
     Bureau staff see every declaration; a supervising unit only those of its own unit (the
-    ``supervising_unit_id`` claim of its token). A declaration not assessed, or of another unit, is
+    ``supervising_unit`` claim of its token). A declaration not assessed, or of another unit, is
     ``assessment_not_found`` (a unit does not learn that another unit's declaration exists).
     """
     rows = await tx.repo.assessments_of(cmd.declaration_id)
@@ -149,4 +146,4 @@ async def graduate_assessment(tx: Tx, cmd: GraduateAssessmentOf) -> list[Graduat
 def _may_read(caller: Principal, unit_id: str) -> bool:
     if caller.has(Role.BUREAU_STAFF):
         return True
-    return caller.has(Role.SUPERVISING_UNIT) and caller.claims.get(UNIT_CLAIM) == unit_id
+    return caller.has(Role.SUPERVISING_UNIT) and caller.supervising_unit == unit_id

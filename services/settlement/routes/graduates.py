@@ -3,8 +3,8 @@
 for settlement in Y+1, forward an employer's request to revoke. Bureau staff read every case, list the
 overdue ones, approve (using the quota) or refuse, approve revocations and record fraud.
 
-Intake's tokens carry no supervising-unit claim yet: the unit is taken from the path and only the role is
-checked; a token that does carry ``supervising_unit_id`` must name the unit of the path."""
+The unit is taken from the path and must be the one named by the token's ``supervising_unit`` claim (issued by
+intake); a unit token without the claim, or for another unit, is refused (403)."""
 
 from __future__ import annotations
 
@@ -58,10 +58,12 @@ EXHAUSTED: Responses = {
 
 
 def acting_unit(request: Request, unit_id: str) -> str:
-    """The unit the caller acts for: the path's, which a token's ``supervising_unit_id`` claim (when
-    present) must name."""
-    claim = principal_of(request).claims.get("supervising_unit_id")
-    if isinstance(claim, str) and claim and claim != unit_id:
+    """The unit the caller acts for: the path's, which the token's ``supervising_unit`` claim (issued by
+    intake) must name."""
+    claim = principal_of(request).supervising_unit
+    if claim is None:
+        raise Forbidden("unit_claim_missing", "Your account is not linked to a supervising unit.")
+    if claim != unit_id:
         raise Forbidden("other_unit", f"Your account is for supervising unit {claim}, not {unit_id}.")
     return unit_id
 

@@ -18,7 +18,8 @@ import sqlalchemy as sa
 from services.review.app import create_app
 from services.review.config import Settings
 from services.review.context import build_service_context
-from services.review.mock_registries.app import create_registry_app
+from services.review.mock_registries.app import GRADUATE_REGISTRIES, create_registry_app
+from services.review.mock_registries.graduates import GraduateRegistryData
 from services.review.mock_registries.population import SyntheticPerson, declaration_for
 from services.review.worker import create_worker
 from shared.api.auth import api_key_digest, generate_keypair, issue_token
@@ -45,6 +46,8 @@ CALLBACK_SECRETS = {
 }
 CALLBACK_HOSTS = {d: ["127.0.0.1", "localhost"] for d in CALLBACK_SECRETS}
 ROUND = "points-2024"
+#: Y of the graduate tests (Y+1 = 2026 is a year the calendar knows).
+GRADUATE_YEAR = 2025
 
 
 class Stack:
@@ -59,6 +62,7 @@ class Stack:
         self.sealer = Sealer(DATA_KEY)
         self.intake = Settings(**{**settings.model_dump(), "service_name": "intake"})
         self.workers: list[Worker] = []
+        self.graduate_data = GraduateRegistryData(year=GRADUATE_YEAR)
         self.producer: Any = None
         self.app = create_app(settings)
         self.ctx = build_service_context(settings)
@@ -79,12 +83,15 @@ class Stack:
         self.workers.clear()
 
     # ---- events in ----
-    async def publish(self, data: EventData, subject: str, *, time: datetime | None = None) -> None:
-        env = Outbox(self.intake, self.clock).envelope(data, subject=subject, correlation_id=f"c-{subject}")
+    async def publish(
+        self, data: EventData, subject: str, *, time: datetime | None = None, producer: str = "intake"
+    ) -> None:
+        sender = Settings(**{**self.settings.model_dump(), "service_name": producer})
+        env = Outbox(sender, self.clock).envelope(data, subject=subject, correlation_id=f"c-{subject}")
         if time is not None:  # an event that happened then (a redelivered or replayed old one)
             env = env.model_copy(update={"time": time})
         await self.producer.send_and_wait(
-            self.settings.topic("intake.events"), value=env.to_json_bytes(), key=subject.encode()
+            self.settings.topic(f"{producer}.events"), value=env.to_json_bytes(), key=subject.encode()
         )
 
     async def submit(
@@ -189,10 +196,12 @@ class Stack:
         )
         return [orjson.loads(r.value) for r in records]
 
-    def headers(self, role: str = "bureau_staff", subject: str = "staff-1") -> dict[str, str]:
+    def headers(
+        self, role: str = "bureau_staff", subject: str = "staff-1", extra: dict[str, Any] | None = None
+    ) -> dict[str, str]:
         return {
             "Authorization": "Bearer "
-            + issue_token(self.priv, subject=subject, roles=[role], now=self.clock.now())
+            + issue_token(self.priv, subject=subject, roles=[role], now=self.clock.now(), extra=extra)
         }
 
 
@@ -205,6 +214,10 @@ async def review_stack(
         d: RegistryServer(create_registry_app(d, people, fault_seed=11))
         for d in ("social_insurance", "tax", "police", "housing")
     }
+    # The graduate programme's registries: records derived for graduates of GRADUATE_YEAR.
+    graduate_data = GraduateRegistryData(year=GRADUATE_YEAR, seed=11)
+    for d in GRADUATE_REGISTRIES:
+        registries[d] = RegistryServer(create_registry_app(d, [], graduate_data=graduate_data))
     for r in registries.values():
         await r.start()
     priv, pub = generate_keypair()
@@ -237,6 +250,7 @@ async def review_stack(
     values.update(overrides)
     settings = Settings(**values)
     stack = Stack(infra, settings, registries, priv)
+    stack.graduate_data = graduate_data
     await ensure_topics(settings)
     stack.producer = make_producer(settings, f"test-{uuid.uuid4().hex[:6]}")
     await stack.producer.start()

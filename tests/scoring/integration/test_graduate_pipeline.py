@@ -71,7 +71,7 @@ async def assessed(env: Env, n: int, timeout_s: float = 30) -> list[dict[str, An
 
 
 def unit_token(env: Env, unit: str | None) -> dict[str, str]:
-    extra = {"supervising_unit_id": unit} if unit else None
+    extra = {"supervising_unit": unit} if unit else None
     token = issue_token(
         env.priv,
         subject="unit-staff",

@@ -106,6 +106,7 @@ class Env:
         *,
         also: tuple[str, ...] = (),
         district: str | None = None,
+        unit: str | None = None,
     ) -> dict[str, str]:
         """A token for ``subject`` with ``role`` (and the roles in ``also``, for an account holding several);
         ``district`` puts intake's ``district`` claim in it (district staff, e.g. ``110108``)."""
@@ -115,7 +116,11 @@ class Env:
             roles=[role, *also],
             now=self.clock.now(),
             ttl=timedelta(days=3650),
-            extra={"district": district} if district is not None else None,
+            extra={
+                **({"district": district} if district is not None else {}),
+                **({"supervising_unit": unit} if unit is not None else {}),
+            }
+            or None,
         )
         return {"Authorization": "Bearer " + tok}
 

@@ -107,7 +107,7 @@ async def cleared_case(env: Env, decl: str, n: int = 1, quota: str = "counted", 
 
 
 def unit_token(env: Env, unit: str = UNIT) -> dict[str, str]:
-    return env.token("supervising_unit", f"unit-account-{unit}")
+    return env.token("supervising_unit", f"unit-account-{unit}", unit=unit)
 
 
 async def submitted_case(
