@@ -83,6 +83,12 @@ class Settings(ServiceSettings):
         "`intake/materials/ab/cd/<sha256>`. Empty: keys start at the bucket's root.",
     )
     materials_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1024, description="Upload size limit.")
+    graduate_consent_link_ttl_s: int = Field(
+        default=14 * 24 * 3600,
+        ge=3600,
+        le=90 * 24 * 3600,
+        description="How long a graduate's one-time consent link stays valid.",
+    )
     phase_job_interval_s: float = Field(
         default=5.0, gt=0, description="How often the worker checks rounds for phase boundaries."
     )

@@ -2,7 +2,7 @@
 
 One consumer (``intake.case-view``) reads the review, scoring, publicity and settlement topics: each event
 feeds the applicant's timeline and the application's (or round's) read model
-(``handlers/timeline.py``); ``conduct.recorded`` becomes a bad-conduct record (``handlers/conduct.py``).
+(``handlers/timeline.py``), or a graduate declaration's (``handlers/graduate_events.py``); ``conduct.recorded`` becomes a bad-conduct record (``handlers/conduct.py``).
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from services.intake.context import Ctx, Tx
-from services.intake.handlers import conduct, timeline
+from services.intake.handlers import conduct, graduate_events, timeline
 from services.intake.handlers.timeline import Observed
 from shared.messaging.inbox import Delivery, Handler, InboxConsumer
 
@@ -29,6 +29,10 @@ CASE_EVENTS: dict[str, Callable[[Tx, Observed[Any]], Awaitable[None]]] = {
     "letter.revoked": timeline.on_letter_revoked,
     "qualification.lapsed": timeline.on_qualification_lapsed,
     "qualification.cancelled": timeline.on_qualification_cancelled,
+    # the graduate programme: the declaration's timeline (handlers/graduate_events.py)
+    "graduate.verified": graduate_events.on_graduate_verified,
+    "graduate.assessed": graduate_events.on_graduate_assessed,
+    "graduate.decided": graduate_events.on_graduate_decided,
 }
 
 

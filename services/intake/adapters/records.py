@@ -23,6 +23,7 @@ class AccountRecord(TypedDict):
     employer_id: str | None
     department: str | None
     district: str | None
+    supervising_unit_id: str | None
     status: str
     created_at: datetime
     created_by: str | None
@@ -48,6 +49,7 @@ class NewAccount(TypedDict):
     employer_id: str | None
     department: str | None
     district: str | None
+    supervising_unit_id: str | None
     status: str
     created_at: datetime
     created_by: str | None
@@ -270,3 +272,105 @@ class IdempotencyRecord(TypedDict):
     operation: str
     response: dict[str, Any]
     created_at: datetime
+
+
+# ---- the graduate programme ----------------------------------------------------------------------
+
+
+class SupervisingUnitRecord(TypedDict):
+    """``supervising_units``: a 主管单位 with the supervision phone and address its publicity shows."""
+
+    id: str
+    name: str
+    phone: str
+    address: str
+    created_at: datetime
+    created_by: str
+
+
+class UnitEmployerRecord(TypedDict):
+    """``unit_employers``: an employer in a supervising unit's jurisdiction (第五条)."""
+
+    employer_id: str
+    unit_id: str
+    assigned_at: datetime
+    assigned_by: str
+
+
+class UnitEmployerView(UnitEmployerRecord):
+    """A jurisdiction link with the employer's name and credit code."""
+
+    employer_name: str
+    employer_credit_code: str
+
+
+class GraduateDeclarationRecord(TypedDict):
+    """``graduate_declarations``."""
+
+    id: str
+    round_id: str
+    supervising_unit_id: str
+    employer_id: str
+    status: str
+    version: int
+    revision: int
+    name: str
+    id_number_sealed: dict[str, str]
+    id_number_masked: str
+    id_digest: str
+    birth_date: date
+    university: str
+    major: str
+    education: str
+    diploma_number: str | None
+    degree_number: str | None
+    declaration: dict[str, Any]
+    graduate_account_id: str | None
+    consent_at: datetime | None
+    consent_via: str | None
+    returned_reason: str | None
+    submitted_at: datetime | None
+    unit_decision: dict[str, Any] | None
+    verification: dict[str, Any] | None
+    assessment: dict[str, Any] | None
+    decision: dict[str, Any] | None
+    declared_by: str
+    created_at: datetime
+    updated_at: datetime
+
+
+class GraduateDeclarationView(GraduateDeclarationRecord):
+    """A declaration with its employer's name, credit code and district, its round's year, and its
+    supervising unit's name, phone and address."""
+
+    employer_name: str
+    employer_credit_code: str
+    employer_district: str | None
+    employer_registered_at: datetime
+    year: int
+    unit_name: str
+    unit_phone: str
+    unit_address: str
+
+
+class ConsentLinkRecord(TypedDict):
+    """``graduate_consent_links``: a one-time consent link, by the SHA-256 of its token."""
+
+    token_hash: str
+    declaration_id: str
+    created_at: datetime
+    created_by: str
+    expires_at: datetime
+    used_at: datetime | None
+
+
+class GraduateTimelineRecord(TypedDict):
+    """``graduate_timeline``: one entry of a declaration's history."""
+
+    id: int
+    declaration_id: str
+    at: datetime
+    kind: str
+    revision: int | None
+    data: dict[str, Any]
+    event_id: uuid.UUID | None

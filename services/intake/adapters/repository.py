@@ -10,8 +10,8 @@ from typing import Any, TypedDict, Unpack, cast
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.intake.adapters.graduate_sql import GraduateQueries
 from services.intake.adapters.records import (
     AccountView,
     AffiliationRecord,
@@ -90,26 +90,11 @@ class ApplicationChanges(TypedDict, total=False):
     updated_at: datetime
 
 
-class IntakeRepository:
+class IntakeRepository(GraduateQueries):
     """Every query of the service. Rows come back as the TypedDicts of ``adapters/records.py``: the
     select of each method is exactly the columns of its record (a table, or a table joined with a few
-    columns of its parents). The ``cast`` that names the record is the one step mypy cannot check;
+    columns of its parents). The graduate programme's queries are in ``graduate_sql.py``. The ``cast`` that names the record is the one step mypy cannot check;
     ``tests/intake/unit/test_records.py`` checks it (keys = columns, nullability, joined labels)."""
-
-    def __init__(self, session: AsyncSession) -> None:
-        self.s = session
-
-    async def _one(self, q: sa.Select[Any]) -> dict[str, Any] | None:
-        row = (await self.s.execute(q)).mappings().first()
-        return dict(row) if row is not None else None
-
-    async def _all(self, q: sa.Select[Any]) -> list[dict[str, Any]]:
-        return [dict(r) for r in (await self.s.execute(q)).mappings().all()]
-
-    async def _count(self, q: sa.Select[Any]) -> int:
-        return int(
-            await self.s.scalar(sa.select(sa.func.count()).select_from(q.order_by(None).subquery())) or 0
-        )
 
     # ---- accounts -------------------------------------------------------------------------------
     def _account_query(self) -> sa.Select[Any]:

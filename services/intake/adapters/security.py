@@ -47,3 +47,9 @@ def refresh_token_digest(token: str) -> str:
 
 def new_id(prefix: str) -> str:
     return f"{prefix}_{secrets.token_hex(8)}"
+
+
+def new_consent_token() -> tuple[str, str]:
+    """A one-time consent link's token (256 bits) and the SHA-256 under which it is stored."""
+    token = "gc_" + secrets.token_urlsafe(32)
+    return token, refresh_token_digest(token)

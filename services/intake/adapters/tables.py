@@ -27,6 +27,8 @@ accounts = sa.Table(
     sa.Column("employer_id", sa.String(40), sa.ForeignKey("employers.id")),
     sa.Column("department", sa.String(32)),
     sa.Column("district", sa.String(6)),  # district staff: administrative division code, e.g. 110108
+    # supervising-unit staff: their unit (migration 0005)
+    sa.Column("supervising_unit_id", sa.String(40), sa.ForeignKey("supervising_units.id")),
     sa.Column("status", sa.String(16), nullable=False, server_default="active"),
     sa.Column("created_at", TS, nullable=False),
     sa.Column("created_by", sa.String(40)),
@@ -192,4 +194,100 @@ idempotency_keys = sa.Table(
     sa.Column("operation", sa.String(100), nullable=False),
     sa.Column("response", JSONB, nullable=False),
     sa.Column("created_at", TS, nullable=False),
+)
+
+# ---- the graduate programme (migration 0005) ----------------------------------------------------------
+
+supervising_units = sa.Table(
+    "supervising_units",
+    metadata,
+    sa.Column("id", sa.String(40), primary_key=True),
+    sa.Column("name", sa.String(200), nullable=False, unique=True),
+    sa.Column("phone", sa.String(40), nullable=False),  # 监督电话, shown on the publicity
+    sa.Column("address", sa.String(300), nullable=False),
+    sa.Column("created_at", TS, nullable=False),
+    sa.Column("created_by", sa.String(40), nullable=False),
+)
+
+# 第五条: the employers that belong to each supervising unit (one unit per employer).
+unit_employers = sa.Table(
+    "unit_employers",
+    metadata,
+    sa.Column("employer_id", sa.String(40), sa.ForeignKey("employers.id"), primary_key=True),
+    sa.Column("unit_id", sa.String(40), sa.ForeignKey("supervising_units.id"), nullable=False, index=True),
+    sa.Column("assigned_at", TS, nullable=False),
+    sa.Column("assigned_by", sa.String(40), nullable=False),
+)
+
+graduate_declarations = sa.Table(
+    "graduate_declarations",
+    metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("round_id", sa.String(64), sa.ForeignKey("rounds.id"), nullable=False),
+    sa.Column("supervising_unit_id", sa.String(40), sa.ForeignKey("supervising_units.id"), nullable=False),
+    sa.Column("employer_id", sa.String(40), sa.ForeignKey("employers.id"), nullable=False, index=True),
+    sa.Column("status", sa.String(24), nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("revision", sa.Integer, nullable=False),
+    sa.Column("name", sa.String(100), nullable=False),
+    sa.Column("id_number_sealed", JSONB, nullable=False),
+    sa.Column("id_number_masked", sa.String(18), nullable=False),
+    sa.Column("id_digest", sa.String(64), nullable=False),
+    sa.Column("birth_date", sa.Date, nullable=False),
+    sa.Column("university", sa.String(200), nullable=False),
+    sa.Column("major", sa.String(200), nullable=False),
+    sa.Column("education", sa.String(20), nullable=False),
+    sa.Column("diploma_number", sa.String(64)),
+    sa.Column("degree_number", sa.String(64)),
+    sa.Column("declaration", JSONB, nullable=False),  # what the employer declared (schemas/graduates.py)
+    sa.Column("graduate_account_id", sa.String(40), sa.ForeignKey("accounts.id")),
+    sa.Column("consent_at", TS),
+    sa.Column("consent_via", sa.String(10)),  # account | link
+    sa.Column("returned_reason", sa.String(1000)),
+    sa.Column("submitted_at", TS),
+    sa.Column("unit_decision", JSONB),
+    sa.Column("verification", JSONB),
+    sa.Column("assessment", JSONB),
+    sa.Column("decision", JSONB),
+    sa.Column("declared_by", sa.String(40), nullable=False),
+    sa.Column("created_at", TS, nullable=False),
+    sa.Column("updated_at", TS, nullable=False),
+    sa.UniqueConstraint("round_id", "id_digest", name="uq_graduate_declarations_round_person"),
+    sa.Index("ix_graduate_declarations_unit_status", "supervising_unit_id", "status"),
+)
+
+# One-time consent links: only the SHA-256 of the token is kept; single use, expiring.
+graduate_consent_links = sa.Table(
+    "graduate_consent_links",
+    metadata,
+    sa.Column("token_hash", sa.String(64), primary_key=True),
+    sa.Column(
+        "declaration_id",
+        sa.String(64),
+        sa.ForeignKey("graduate_declarations.id"),
+        nullable=False,
+        index=True,
+    ),
+    sa.Column("created_at", TS, nullable=False),
+    sa.Column("created_by", sa.String(40), nullable=False),
+    sa.Column("expires_at", TS, nullable=False),
+    sa.Column("used_at", TS),
+)
+
+graduate_timeline = sa.Table(
+    "graduate_timeline",
+    metadata,
+    sa.Column("id", sa.BigInteger, sa.Identity(always=True), primary_key=True),
+    sa.Column(
+        "declaration_id",
+        sa.String(64),
+        sa.ForeignKey("graduate_declarations.id"),
+        nullable=False,
+        index=True,
+    ),
+    sa.Column("at", TS, nullable=False),
+    sa.Column("kind", sa.String(50), nullable=False),
+    sa.Column("revision", sa.Integer),
+    sa.Column("data", JSONB, nullable=False),
+    sa.Column("event_id", UUID(as_uuid=True), unique=True),
 )

@@ -40,6 +40,9 @@ PHASE_NAMES_ZH: dict[str, str] = {
     Phase.RECHECK_AND_RANKING: "部门复核及积分排名",
     Phase.PUBLICITY: "公示",
     Phase.SETTLEMENT: "落户办理",
+    # The graduate round's own stages (services/intake/domain/graduate_rounds.py).
+    "demand_survey": "需求调查",
+    "quota_allocation": "指标分配",
     NOT_STARTED: "未开始",
     BETWEEN_PHASES: "阶段间隔",
     CLOSED: "已结束",
@@ -58,6 +61,10 @@ ACTION_PHASES: dict[str, tuple[Phase, ...]] = {
     # (第八条: appeals are raised then).
     "upload_material": (Phase.DECLARATION, Phase.REVIEW_SUMMARY, Phase.RESULTS_QUERY),
     "delete_material": (Phase.DECLARATION,),
+    # Graduates, seed 000 第十七条(三): the employer declares and submits from March to September of Y.
+    "graduate_declare": (Phase.DECLARATION,),
+    "graduate_edit": (Phase.DECLARATION,),
+    "graduate_submit": (Phase.DECLARATION,),
 }
 
 ACTION_NAMES: dict[str, str] = {
@@ -67,6 +74,9 @@ ACTION_NAMES: dict[str, str] = {
     "submit": "Submitting 提交申报",
     "upload_material": "Uploading materials 上传材料",
     "delete_material": "Deleting materials 删除材料",
+    "graduate_declare": "Declaring a graduate 申报引进毕业生",
+    "graduate_edit": "Correcting a graduate declaration 修改毕业生申报",
+    "graduate_submit": "Submitting a graduate declaration 提交毕业生申报",
 }
 
 
@@ -121,15 +131,16 @@ class Schedule:
         entries: Sequence[PhaseDates],
         *,
         year: int | None = None,
-        expected: Sequence[Phase] = POINTS_PHASES,
+        expected: Sequence[str] = POINTS_PHASES,
+        program: str = "points",
     ) -> Schedule:
         names = [e.phase for e in entries]
-        if names != [p.value for p in expected]:
+        if names != [str(p) for p in expected]:
             raise ScheduleError(
                 "phases",
                 "phases.order",
-                "A points round has exactly these phases, in this order: "
-                + ", ".join(f"{p.value} ({PHASE_NAMES_ZH[p]})" for p in expected)
+                f"A {program} round has exactly these phases, in this order: "
+                + ", ".join(f"{p} ({PHASE_NAMES_ZH[p]})" for p in expected)
                 + ".",
             )
         for i, e in enumerate(entries):

@@ -31,6 +31,7 @@ def account_out(row: AccountView) -> AccountOut:
         employer_credit_code=row["employer_credit_code"],
         department=row["department"],
         district=row["district"],
+        supervising_unit_id=row["supervising_unit_id"],
         status=row["status"],
         created_at=row["created_at"],
         locked_until=row["locked_until"],
@@ -74,6 +75,7 @@ async def _new_account(
     employer_id: str | None = None,
     department: str | None = None,
     district: str | None = None,
+    supervising_unit_id: str | None = None,
     created_by: str | None = None,
     field: str = "username",
 ) -> AccountView:
@@ -91,6 +93,7 @@ async def _new_account(
             "employer_id": employer_id,
             "department": department,
             "district": district,
+            "supervising_unit_id": supervising_unit_id,
             "status": "active",
             "created_at": tx.now,
             "created_by": created_by,
@@ -239,9 +242,16 @@ class CreateStaffAccount:
     department: str | None
     district: str | None
     created_by: str  # the operations administrator, or "bootstrap" (the create-user command)
+    supervising_unit_id: str | None = None  # supervising-unit staff: their unit
 
 
 async def create_staff_account(tx: Tx, cmd: CreateStaffAccount) -> AccountOut:
+    if cmd.supervising_unit_id is not None and await tx.repo.unit(cmd.supervising_unit_id) is None:
+        raise invalid(
+            "supervising_unit_id",
+            "supervising_unit_id.unknown",
+            f"No supervising unit {cmd.supervising_unit_id}.",
+        )
     try:
         row = await _new_account(
             tx,
@@ -249,6 +259,7 @@ async def create_staff_account(tx: Tx, cmd: CreateStaffAccount) -> AccountOut:
             role=cmd.role,
             department=cmd.department,
             district=cmd.district,
+            supervising_unit_id=cmd.supervising_unit_id,
             created_by=cmd.created_by,
         )
     except IntegrityError:

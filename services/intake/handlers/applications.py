@@ -88,8 +88,11 @@ def _check_declaration(identity: Identity, facts: PointsFacts, round_row: RoundR
     return birth_year_month(rid.birth_date.isoformat())
 
 
-async def _check_conduct(repo: IntakeRepository, id_digest: str, credit_code: str, today: date) -> None:
-    """Bad-conduct records (失信记录, 5 years, from the settlement service) bar declaring until they end."""
+async def check_conduct(
+    repo: IntakeRepository, id_digest: str, credit_code: str, today: date, field: str = "identity.id_number"
+) -> None:
+    """Bad-conduct records (失信记录, 5 years, from the settlement service) bar declaring until they end.
+    ``field`` names the ID number in the request (the graduate's in a graduate declaration)."""
     person = await repo.live_conduct_record(person_digest=id_digest, credit_code=None, day=today)
     if person is not None:
         until = person["valid_until"].isoformat()
@@ -97,7 +100,7 @@ async def _check_conduct(repo: IntakeRepository, id_digest: str, credit_code: st
             "conduct_record",
             f"A bad-conduct record bars this person from declaring until {until} (inclusive). "
             f"存在严重失信记录，{until}（含）前不能申报。",
-            [{"field": "identity.id_number", "code": "conduct_record.person", "message": f"until {until}"}],
+            [{"field": field, "code": "conduct_record.person", "message": f"until {until}"}],
         )
     employer = await repo.live_conduct_record(person_digest=None, credit_code=credit_code, day=today)
     if employer is not None:
@@ -169,7 +172,7 @@ async def declare(tx: Tx, cmd: Declare) -> ApplicationOut:
         bym = _check_declaration(cmd.identity, cmd.facts, round_row, today)
         digest = rt.id_digest(cmd.identity.id_number)
         await _check_person_unique(repo, cmd.round_id, digest, None)
-        await _check_conduct(repo, digest, aff["employer_credit_code"], today)
+        await check_conduct(repo, digest, aff["employer_credit_code"], today)
         application_id = f"PA{round_row['year']}-{new_id('x')[2:12].upper()}"
         await repo.insert_application(
             {
@@ -230,7 +233,7 @@ async def edit(tx: Tx, cmd: EditDeclaration) -> ApplicationOut:
         bym = _check_declaration(cmd.identity, cmd.facts, round_row, today)
         digest = rt.id_digest(cmd.identity.id_number)
         await _check_person_unique(repo, row["round_id"], digest, application_id)
-        await _check_conduct(repo, digest, row["employer_credit_code"], today)
+        await check_conduct(repo, digest, row["employer_credit_code"], today)
         version = row["version"] + 1
         await repo.update_application(
             application_id,
@@ -396,7 +399,7 @@ async def submit(tx: Tx, cmd: Submit) -> SubmitOut:
             "affiliation_changed",
             "Your affiliation changed since you declared; this declaration cannot be submitted.",
         )
-    await _check_conduct(repo, row["id_digest"], row["employer_credit_code"], today)
+    await check_conduct(repo, row["id_digest"], row["employer_credit_code"], today)
     id_number = rt.sealer.open(Sealed.from_dict(row["id_number_sealed"]), context="id_number")
     revision = row["revision"] + 1
     facts = PointsFacts.model_validate(

@@ -15,6 +15,7 @@ from datetime import date, datetime, time
 
 from services.intake.adapters.records import RoundRecord
 from services.intake.context import Tx
+from services.intake.domain.graduates import GRADUATE_POLICY_VERSION, StageOverride, graduate_schedule
 from services.intake.domain.phases import PHASE_NAMES_ZH, PhaseDates, Schedule, ScheduleError, transitions_due
 from services.intake.handlers.common import invalid, not_found, schedule_of
 from services.intake.schemas import RoundOut, RoundPage, phase_out
@@ -87,6 +88,59 @@ async def create_round(tx: Tx, cmd: CreateRound) -> RoundOut:
             "program": cmd.program,
             "year": cmd.year,
             "policy_version": policy_version,
+            "quota": cmd.quota,
+            "phases": [
+                {"phase": p.phase, "starts_on": p.starts_on.isoformat(), "ends_on": p.ends_on.isoformat()}
+                for p in schedule.phases
+            ],
+            "created_at": tx.now,
+            "created_by": cmd.created_by,
+        }
+    )
+    row = await tx.repo.round(round_id)
+    assert row is not None
+    return round_out(row, tx.today)
+
+
+@dataclass(frozen=True)
+class StageIn:
+    stage: str
+    starts_on: str | None  # ISO dates (validated by the request model)
+    ends_on: str | None
+
+
+@dataclass(frozen=True)
+class CreateGraduateRound:
+    year: int
+    quota: int | None
+    stages: tuple[StageIn, ...]
+    created_by: str
+
+
+async def create_graduate_round(tx: Tx, cmd: CreateGraduateRound) -> RoundOut:
+    """Bureau staff open the graduate round of year Y (program ``graduates``, id ``graduates-Y``) with its
+    stages (seed 000 第十七条): the defaults computed from Y, with the dates staff override. The phase job
+    announces each stage as it starts (``round.phase_changed``, program ``graduates``)."""
+    overrides = {
+        s.stage: StageOverride(
+            date.fromisoformat(s.starts_on) if s.starts_on else None,
+            date.fromisoformat(s.ends_on) if s.ends_on else None,
+        )
+        for s in cmd.stages
+    }
+    try:
+        schedule = graduate_schedule(cmd.year, overrides)
+    except ScheduleError as e:
+        raise invalid(e.field, e.code, e.message) from None
+    round_id = f"graduates-{cmd.year}"
+    if await tx.repo.round_exists("graduates", cmd.year):
+        raise Conflict("round_exists", f"Round {round_id} already exists.")
+    await tx.repo.insert_round(
+        {
+            "id": round_id,
+            "program": "graduates",
+            "year": cmd.year,
+            "policy_version": GRADUATE_POLICY_VERSION,
             "quota": cmd.quota,
             "phases": [
                 {"phase": p.phase, "starts_on": p.starts_on.isoformat(), "ends_on": p.ends_on.isoformat()}

@@ -2,7 +2,8 @@
 
 An access token is a short-lived JWT (Ed25519, ``shared.api.auth.issue_token``) carrying the account id as
 subject, the role, the name, and the employer's credit code (employer administrators), the department
-(department clients) or the district code (district staff, when the account has one). A refresh token is
+(department clients), the district code (district staff, when the account has one) or the supervising
+unit's id (``supervising_unit``, supervising-unit staff whose account belongs to a unit). A refresh token is
 random, stored as its SHA-256, and rotated at each use; presenting one that was already used revokes its
 whole family (it was stolen or replayed).
 
@@ -62,6 +63,8 @@ async def _issue(tx: Tx, account: AccountView, family_id: str | None) -> TokenOu
         extra["department"] = account["department"]
     if account["role"] == Role.DISTRICT_STAFF.value and account["district"]:
         extra["district"] = account["district"]
+    if account["role"] == Role.SUPERVISING_UNIT.value and account["supervising_unit_id"]:
+        extra["supervising_unit"] = account["supervising_unit_id"]
     access = issue_token(
         tx.rt.signing_key,
         subject=account["id"],

@@ -10,11 +10,19 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from services.intake.routes import accounts, affiliations, applications, materials, rounds
+from services.intake.routes import accounts, affiliations, applications, graduates, materials, rounds, units
 from shared.api.auth import PermissionTable, Role, roles
 
 router = APIRouter()
-for _r in (accounts.router, rounds.router, affiliations.router, applications.router, materials.router):
+for _r in (
+    accounts.router,
+    rounds.router,
+    affiliations.router,
+    applications.router,
+    materials.router,
+    units.router,
+    graduates.router,
+):
     router.include_router(_r)
 
 PUBLIC = roles(Role.PUBLIC)
@@ -32,6 +40,10 @@ EMPLOYER = roles(Role.EMPLOYER_ADMIN)
 BOTH_PARTIES = roles(Role.APPLICANT, Role.EMPLOYER_ADMIN)
 CASE_READERS = roles(Role.APPLICANT, Role.EMPLOYER_ADMIN, Role.BUREAU_STAFF)
 OPS = roles(Role.OPERATIONS_ADMIN)
+BUREAU = roles(Role.BUREAU_STAFF)
+UNIT_READERS = roles(Role.BUREAU_STAFF, Role.SUPERVISING_UNIT)
+GRADUATE_PARTIES = roles(Role.EMPLOYER_ADMIN, Role.SUPERVISING_UNIT, Role.BUREAU_STAFF, Role.APPLICANT)
+UNIT = roles(Role.SUPERVISING_UNIT)
 
 #: Who may call each route of this service (the operations routes are shared).
 PERMISSIONS: PermissionTable = {
@@ -51,6 +63,7 @@ PERMISSIONS: PermissionTable = {
     ("POST", "/v1/rounds"): roles(Role.BUREAU_STAFF),
     ("GET", "/v1/rounds"): PUBLIC,
     ("GET", "/v1/rounds/{round_id}"): PUBLIC,
+    ("POST", "/v1/graduate-rounds"): BUREAU,
     # affiliations
     ("POST", "/v1/affiliations"): BOTH_PARTIES,
     ("GET", "/v1/affiliations"): CASE_READERS,
@@ -70,4 +83,23 @@ PERMISSIONS: PermissionTable = {
     ("GET", "/v1/applications/{application_id}/materials"): CASE_READERS,
     ("GET", "/v1/applications/{application_id}/materials/{material_id}"): CASE_READERS,
     ("DELETE", "/v1/applications/{application_id}/materials/{material_id}"): APPLICANT,
+    # supervising units (主管单位) and their jurisdiction
+    ("POST", "/v1/supervising-units"): BUREAU,
+    ("GET", "/v1/supervising-units"): roles(Role.BUREAU_STAFF, Role.SUPERVISING_UNIT, Role.EMPLOYER_ADMIN),
+    ("GET", "/v1/supervising-units/{unit_id}"): UNIT_READERS,
+    ("POST", "/v1/supervising-units/{unit_id}/employers"): BUREAU,
+    ("GET", "/v1/supervising-units/{unit_id}/employers"): UNIT_READERS,
+    ("POST", "/v1/supervising-units/{unit_id}/accounts"): BUREAU,
+    # graduate declarations (objects narrowed further in the handlers: own employer, own unit, own account)
+    ("POST", "/v1/graduate-declarations"): EMPLOYER,
+    ("GET", "/v1/graduate-declarations"): GRADUATE_PARTIES,
+    ("GET", "/v1/graduate-declarations/{declaration_id}"): GRADUATE_PARTIES,
+    ("PUT", "/v1/graduate-declarations/{declaration_id}"): EMPLOYER,
+    ("POST", "/v1/graduate-declarations/{declaration_id}/submit"): EMPLOYER,
+    ("POST", "/v1/graduate-declarations/{declaration_id}/consent-link"): EMPLOYER,
+    ("POST", "/v1/graduate-declarations/{declaration_id}/consent"): APPLICANT,
+    ("POST", "/v1/graduate-consents/{token}"): PUBLIC,
+    ("POST", "/v1/graduate-declarations/{declaration_id}/unit-approval"): UNIT,
+    ("POST", "/v1/graduate-declarations/{declaration_id}/unit-return"): UNIT,
+    ("GET", "/v1/graduate-declarations/{declaration_id}/timeline"): GRADUATE_PARTIES,
 }

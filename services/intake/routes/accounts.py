@@ -210,6 +210,7 @@ def staff_command(body: StaffAccountIn, created_by: str) -> h.CreateStaffAccount
         department=body.department,
         district=body.district,
         created_by=created_by,
+        supervising_unit_id=body.supervising_unit_id,
     )
 
 

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Path, Query
 from services.intake.handlers import rounds as h
 from services.intake.routes.deps import SECURED, Caller, Context, Limit, Offset, errors
 from services.intake.schemas import RoundIn, RoundOut, RoundPage
+from services.intake.schemas.rounds import GraduateRoundIn
 
 router = APIRouter(tags=["rounds 年度申报"])
 RoundId = Annotated[str, Path(max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$", examples=["points-2024"])]
@@ -40,6 +41,35 @@ async def create_round(ctx: Context, caller: Caller, body: RoundIn) -> RoundOut:
         created_by=caller.subject,
     )
     return await ctx.run(h.create_round, cmd, actor=caller.subject)
+
+
+@router.post(
+    "/v1/graduate-rounds",
+    summary="Create a graduate round 创建引进毕业生年度",
+    status_code=201,
+    response_model=RoundOut,
+    responses=errors(409),
+    dependencies=SECURED,
+)
+async def create_graduate_round(ctx: Context, caller: Caller, body: GraduateRoundIn) -> RoundOut:
+    """Bureau staff open the graduate round of year Y (seed 000 第十七条; id `graduates-Y`, policy
+    `graduates-2018`) with its four stages, by default computed from Y: 需求调查 demand survey
+    (Y−1-10-01 – Y−1-11-30: units report demand by 30 November), 指标分配 quota allocation (Y−1-12-01 – end
+    of February Y), 申报 declaration (Y-03-01 – Y-09-30), 落户办理 settlement (Y+1-01-01 – Y+1-12-31).
+    Any stage's dates can be overridden; they must keep the order and the limits of 第十七条 (422 naming
+    the stage otherwise).
+
+    The current stage follows from the service clock (`GET /v1/rounds/graduates-Y`); the worker announces
+    each stage as it starts (`round.phase_changed`, program `graduates`). Graduate declarations are only
+    made and submitted in the declaration stage (409 otherwise).
+    """
+    cmd = h.CreateGraduateRound(
+        year=body.year,
+        quota=body.quota,
+        stages=tuple(h.StageIn(name, d.starts_on, d.ends_on) for name, d in body.stages.items()),
+        created_by=caller.subject,
+    )
+    return await ctx.run(h.create_graduate_round, cmd, actor=caller.subject)
 
 
 @router.get("/v1/rounds", summary="List rounds 年度申报列表", response_model=RoundPage)

@@ -78,6 +78,13 @@ class StaffAccountIn(Strict):
         description="Optional for district staff (区人力社保局), and only for them: the administrative "
         "division code of their district (e.g. 110108 海淀区); carried as the `district` token claim.",
     )
+    supervising_unit_id: (
+        Annotated[StrictStr, StringConstraints(pattern=r"^[A-Za-z0-9_.:-]{1,40}$")] | None
+    ) = Field(
+        default=None,
+        description="For supervising-unit staff, and only for them: the unit the account belongs to "
+        "(`POST /v1/supervising-units`); carried as the `supervising_unit` token claim.",
+    )
 
     @model_validator(mode="after")
     def _department(self) -> StaffAccountIn:
@@ -87,6 +94,10 @@ class StaffAccountIn(Strict):
             )
         if self.district is not None and self.role != "district_staff":
             raise PydanticCustomError("district.not_allowed", "district is only for district staff accounts")
+        if self.supervising_unit_id is not None and self.role != "supervising_unit":
+            raise PydanticCustomError(
+                "supervising_unit_id.not_allowed", "supervising_unit_id is only for supervising-unit accounts"
+            )
         return self
 
 
@@ -119,6 +130,9 @@ class AccountOut(BaseModel):
     employer_credit_code: str | None = None
     department: str | None = None
     district: str | None = Field(default=None, description="District staff: their district's code.")
+    supervising_unit_id: str | None = Field(
+        default=None, description="Supervising-unit staff: their unit (the `supervising_unit` token claim)."
+    )
     status: Literal["active", "disabled"]
     created_at: datetime
     locked_until: datetime | None = Field(

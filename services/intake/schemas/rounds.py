@@ -115,3 +115,39 @@ def phase_out(phase: str, starts_on: date, ends_on: date) -> PhaseDatesOut:
     return PhaseDatesOut(
         phase=phase, name_zh=PHASE_NAMES_ZH.get(phase, phase), starts_on=starts_on, ends_on=ends_on
     )
+
+
+# ---- graduate rounds (seed 000 第十七条) ---------------------------------------------------------
+
+GraduateStageName = Literal["demand_survey", "quota_allocation", "declaration", "settlement"]
+
+
+class StageDatesIn(Strict):
+    starts_on: IsoDate | None = None
+    ends_on: IsoDate | None = None
+
+
+class GraduateRoundIn(Strict):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"year": 2025},
+                {
+                    "year": 2025,
+                    "stages": {"declaration": {"starts_on": "2025-03-03", "ends_on": "2025-09-26"}},
+                },
+            ]
+        },
+    )
+
+    year: StrictInt = Field(ge=2018, le=2100, description="Y: the year of introduction (当年引进).")
+    quota: StrictInt | None = Field(
+        default=None, ge=1, le=1_000_000, description="The year's total quota, if known (allocated per unit)."
+    )
+    stages: dict[GraduateStageName, StageDatesIn] = Field(
+        default_factory=dict,
+        description="Dates that differ from the defaults computed from Y: demand_survey Y−1-10-01 – "
+        "Y−1-11-30; quota_allocation Y−1-12-01 – end of February Y; declaration Y-03-01 – Y-09-30; "
+        "settlement Y+1-01-01 – Y+1-12-31.",
+    )

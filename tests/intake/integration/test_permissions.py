@@ -23,6 +23,9 @@ PATH_VALUES = {
     "material_id": "mat_0000000000000000",
     "dead_letter_id": "424242",
     "year": "2025",
+    "declaration_id": "GD2025-NOPE",
+    "unit_id": "su_0000000000000000",
+    "token": "gc_" + "A" * 43,
 }
 ROLES = [r for r in Role if r is not Role.PUBLIC]
 
@@ -37,6 +40,8 @@ def token_for(intake: Intake, role: Role) -> str:
         extra |= {"employer": "91110000600037341L", "employer_id": "emp_0000000000000000"}
     if role is Role.DEPARTMENT_CLIENT:
         extra["department"] = "tax"
+    if role is Role.SUPERVISING_UNIT:
+        extra["supervising_unit"] = "su_0000000000000000"
     return issue_token(
         intake.jwt_private_key,
         subject=f"acc_{role.value}",

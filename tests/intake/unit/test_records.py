@@ -25,6 +25,11 @@ TABLE_RECORDS: list[tuple[sa.Table, Any]] = [
     (tables.materials, records.MaterialRecord),
     (tables.conduct_records, records.ConductRecord),
     (tables.idempotency_keys, records.IdempotencyRecord),
+    (tables.supervising_units, records.SupervisingUnitRecord),
+    (tables.unit_employers, records.UnitEmployerRecord),
+    (tables.graduate_declarations, records.GraduateDeclarationRecord),
+    (tables.graduate_consent_links, records.ConsentLinkRecord),
+    (tables.graduate_timeline, records.GraduateTimelineRecord),
 ]
 
 
@@ -47,5 +52,7 @@ def test_the_joined_views_are_the_columns_their_queries_select() -> None:
         (repo._account_query(), records.AccountView),
         (repo._affiliation_query(), records.AffiliationView),
         (repo._application_query(), records.ApplicationView),
+        (repo._unit_employer_query(), records.UnitEmployerView),
+        (repo._declaration_query(), records.GraduateDeclarationView),
     ]:
         assert set(query.selected_columns.keys()) == set(typing.get_type_hints(view))
