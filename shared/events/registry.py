@@ -31,9 +31,14 @@ ALL_TOPICS = tuple(PRODUCER_TOPICS.values()) + tuple(dead_letter_topic(s) for s 
 
 
 class EventData(BaseModel):
-    """Base of every event payload model."""
+    """Base of every event payload model.
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    Unknown fields are ignored, not refused (a tolerant reader): the versioning rule lets a producer add an
+    optional field without a new version, so a consumer deployed before its producer must take such events.
+    The fixed facts contracts nested in events (PointsFacts, GraduateFacts) stay closed.
+    """
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
 
 
 E = TypeVar("E", bound=type[EventData])

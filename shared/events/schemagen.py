@@ -44,8 +44,19 @@ def event_schemas(registry: EventRegistry = REGISTRY) -> dict[str, dict[str, Any
     return out
 
 
+def _open(node: Any) -> Any:
+    """The schema with ``additionalProperties: false`` removed everywhere: opening an object to unknown
+    fields (consumers ignore them) accepts everything the closed schema did, so it is not a change."""
+    if isinstance(node, dict):
+        return {k: _open(v) for k, v in node.items() if not (k == "additionalProperties" and v is False)}
+    if isinstance(node, list):
+        return [_open(v) for v in node]
+    return node
+
+
 def additive_change_problems(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
     """Why ``new`` is not an additive (optional-fields-only) change of ``old``; empty if it is."""
+    old, new = _open(old), _open(new)
     problems: list[str] = []
     old_props, new_props = old.get("properties", {}), new.get("properties", {})
     for name, sub in old_props.items():

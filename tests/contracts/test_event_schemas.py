@@ -171,3 +171,28 @@ def test_a_v1_event_invalid_under_the_v2_contract_is_invalid_data_and_names_no_v
         REGISTRY.decode("application.submitted", 1, data)
     assert "declared_facts.application_year" in str(e.value)
     assert "13800138000" not in str(e.value) and "13800138000" not in repr(e.value.errors)
+
+
+def test_a_consumer_ignores_a_field_a_newer_producer_added() -> None:
+    """The versioning rule allows additive optional fields without a new version, so an event from a producer
+    deployed before its consumers must decode, not be dead-lettered (tolerant reader)."""
+    data = {
+        "round_id": "R-2026",
+        "program": "points",
+        "year": 2026,
+        "phase": "review",
+        "phases": [],
+        "added_by_a_newer_producer": {"anything": 1},
+    }
+    decoded = REGISTRY.decode("round.phase_changed", 1, data)
+    assert decoded.model_dump()["phase"] == "review"
+    assert "added_by_a_newer_producer" not in decoded.model_dump()
+
+
+def test_opening_a_closed_schema_is_an_additive_change() -> None:
+    old = {"type": "object", "additionalProperties": False, "properties": {"a": {"type": "string"}}}
+    new = {"type": "object", "properties": {"a": {"type": "string"}}}
+    assert schemagen.additive_change_problems(old, new) == []
+    assert schemagen.additive_change_problems(new, {"type": "object", "properties": {}}) == [
+        "field 'a' removed"
+    ]
