@@ -62,6 +62,13 @@ class ServiceSettings(BaseSettings):
     kafka_max_message_bytes: int = 1_000_000
     kafka_partitions: int = 3
 
+    max_request_bytes: int = Field(
+        default=1024 * 1024,
+        ge=1024,
+        description="Largest request body a route accepts unless it declares its own limit (uploads, batches); "
+        "counted on the streamed bytes, 413 as soon as it is passed.",
+    )
+
     host: str = "127.0.0.1"
     port: int = 8000
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
