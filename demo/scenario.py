@@ -196,8 +196,10 @@ class PointsRound:
                     },
                 )
             )
+            # A new employer starts unverified (a credit code is public): bureau staff verify it first.
+            await _ok(await svc.intake.post(f"/v1/employers/{code}/verification", headers=_bearer(staff)))
             employers.append((code, await self._login(user, pw)))
-        say(f"{len(employers)} employers registered")
+        say(f"{len(employers)} employers registered and verified by the bureau")
         tokens: dict[str, str] = {}
         for n, person in enumerate(self.people):
             user, pw = f"a{n}-{self.tag}", "applicant-pass-2024"

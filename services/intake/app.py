@@ -23,7 +23,9 @@ DESCRIPTION = """Accounts, rounds and phases, and declarations from applicants a
 账户、年度与阶段、申请人与用人单位的申报。
 
 **How to declare (积分落户申报流程)**
-1. The employer registers itself and its administrator: `POST /v1/employers`.
+1. The employer registers itself and its administrator: `POST /v1/employers`; bureau staff check its
+   documents and verify it (`POST /v1/employers/{credit_code}/verification`) before it can confirm
+   anything (409 `employer_unverified` until then).
 2. The applicant registers: `POST /v1/accounts/applicants`; both log in at `POST /v1/auth/token`
    (OAuth2 password flow; use "Authorize" above).
 3. Applicant and employer confirm their affiliation: `POST /v1/affiliations`, then

@@ -64,7 +64,8 @@ def create_user(argv: list[str]) -> int:
     async def run() -> int:
         ctx = build_service_context(settings)
         try:
-            account = await ctx.run(create_staff_account, staff_command(body, "bootstrap"), actor="bootstrap")
+            cmd = await staff_command(body, "bootstrap", ctx.runtime.passwords)
+            account = await ctx.run(create_staff_account, cmd, actor="bootstrap")
         except ApiError as e:
             print(f"{e.code}: {e.message}", file=sys.stderr)
             return 1

@@ -28,6 +28,13 @@ class Settings(ServiceSettings):
         description="Ed25519 private key (PEM) that signs access tokens. Only intake holds it; every "
         "service verifies with the public key.",
     )
+    jwt_previous_private_keys: list[SecretStr] = Field(
+        default_factory=list,
+        description="Earlier signing keys (Ed25519 private PEMs, JSON list), kept during a rotation: they "
+        "sign nothing; their public keys and key ids (`kid`) are published next to the current one "
+        "(`GET /v1/auth/keys`) so that tokens they signed stay verifiable until they expire. Drop a key "
+        "once `ACCESS_TOKEN_TTL_S` has passed since it was replaced.",
+    )
     access_token_ttl_s: int = Field(default=900, ge=30, le=3600, description="Access token lifetime.")
     login_max_failures: int = Field(
         default=5, ge=1, le=100, description="Consecutive failed logins after which an account is locked."
@@ -37,6 +44,16 @@ class Settings(ServiceSettings):
         ge=1,
         le=86_400,
         description="How long a locked account refuses logins (an operations administrator can lift it).",
+    )
+    login_failures_per_minute: int = Field(
+        default=10,
+        ge=1,
+        le=10_000,
+        description="Refused token requests a client network (an IPv4 address, an IPv6 /64) may make a minute "
+        "once its burst is spent; then 429 `rate_limited` with Retry-After. Good logins are not counted.",
+    )
+    login_failure_burst: int = Field(
+        default=20, ge=1, le=10_000, description="Refused token requests a client network may make at once."
     )
     refresh_token_ttl_s: int = Field(
         default=14 * 24 * 3600, ge=300, description="Refresh token lifetime (rotated at each use)."

@@ -1,7 +1,8 @@
 """What the intake service's use cases run with.
 
 ``Runtime``: what intake needs beside the database — the data sealer, the password hasher, the material
-store and the token signing key. Built from settings without I/O; the material store's connections are
+store, the token signing keys (the current one and its ``kid``; earlier ones whose public halves are still
+published) and the token endpoint's per-client limiter of failed requests. Built from settings without I/O; the material store's connections are
 released by :meth:`Runtime.aclose` (the app's lifespan calls it).
 
 ``Ctx`` is the service context (built once at start-up), ``Tx`` one transaction as a use case sees it.
@@ -12,9 +13,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from services.intake.adapters.ratelimit import FailureLimiter
 from services.intake.adapters.repository import IntakeRepository
 from services.intake.adapters.s3 import S3MaterialStore
 from services.intake.adapters.security import Passwords
+from services.intake.adapters.signing import key_id, public_jwk
 from services.intake.adapters.storage import DiskMaterialStore, MaterialStore
 from services.intake.config import Settings
 from shared import usecase
@@ -28,6 +31,11 @@ from shared.service import ServiceContext, build_context
 class Runtime:
     settings: Settings
     passwords: Passwords = field(default_factory=Passwords)
+    login_limiter: FailureLimiter = field(init=False)
+
+    def __post_init__(self) -> None:
+        s = self.settings
+        self.login_limiter = FailureLimiter(s.login_failures_per_minute, s.login_failure_burst)
 
     @cached_property
     def store(self) -> MaterialStore:
@@ -67,6 +75,27 @@ class Runtime:
         if self.settings.jwt_private_key is None:
             raise Unavailable("token_signing_not_configured", "INTAKE_JWT_PRIVATE_KEY is not configured.")
         return self.settings.jwt_private_key.get_secret_value()
+
+    @cached_property
+    def signing_kid(self) -> str:
+        """The ``kid`` of the current signing key (its RFC 7638 thumbprint)."""
+        return key_id(self.signing_key)
+
+    def public_keys(self) -> list[dict[str, str]]:
+        """The public JWKs of the current signing key, then of the earlier ones (rotation), each once."""
+        pems = [self.signing_key] + [k.get_secret_value() for k in self.settings.jwt_previous_private_keys]
+        seen: dict[str, dict[str, str]] = {}
+        for pem in pems:
+            jwk = public_jwk(pem)
+            seen.setdefault(jwk["kid"], jwk)
+        return list(seen.values())
+
+    def network_digest(self, network: str) -> str | None:
+        """The keyed digest under which a client network is remembered (an account's last good login);
+        None without a data key (then nothing is remembered)."""
+        if self.settings.data_key is None:
+            return None
+        return self.sealer.digest(network, context="login_network")
 
     def id_digest(self, id_number: str) -> str:
         return self.sealer.digest(id_number, context="id_number")

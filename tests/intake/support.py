@@ -15,11 +15,12 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from fastapi import FastAPI
 
 from services.intake.app import create_app
 from services.intake.config import Settings
 from services.intake.context import Ctx, build_service_context
-from services.intake.handlers.accounts import CreateStaffAccount, NewAccount, create_staff_account
+from services.intake.handlers.accounts import CreateStaffAccount, create_staff_account, new_account
 from services.intake.schemas import FACTS_EXAMPLE
 from services.intake.worker import create_worker
 from shared.api.auth import generate_keypair
@@ -73,6 +74,7 @@ class Intake:
     jwt_private_key: str
     tokens: dict[str, str] = field(default_factory=dict)
     passwords: dict[str, tuple[str, str]] = field(default_factory=dict)  # token -> (username, password)
+    app: FastAPI | None = None
 
     def advance(self, **kw: Any) -> None:
         self.clock.advance(timedelta(**kw))
@@ -81,10 +83,11 @@ class Intake:
     async def staff(self, role: str, username: str | None = None, department: str | None = None) -> str:
         """A staff account created like the bootstrap command does, logged in; returns its token."""
         username = username or f"{role.replace('_', '-')}-{secrets.token_hex(3)}"
+        who = await new_account(self.ctx.runtime.passwords, username, "staff-pass-2024", "工作人员")
         await self.ctx.run(
             create_staff_account,
             CreateStaffAccount(
-                NewAccount(username, "staff-pass-2024", "工作人员"),
+                who,
                 role=role,
                 department=department,
                 district=None,
@@ -116,7 +119,11 @@ class Intake:
         assert r.status_code == 201, r.text
         return await self.login(username, "applicant-pass-1")
 
-    async def employer(self, credit_code: str = EMPLOYER_CODE, name: str = "北京某某科技有限公司") -> str:
+    async def employer(
+        self, credit_code: str = EMPLOYER_CODE, name: str = "北京某某科技有限公司", *, verified: bool = True
+    ) -> str:
+        """A registered employer's administrator, logged in; the employer verified by bureau staff through
+        the API (``POST /v1/employers/{credit_code}/verification``) unless ``verified=False``."""
         username = f"hr-{secrets.token_hex(4)}"
         r = await self.http.post(
             "/v1/employers",
@@ -136,11 +143,27 @@ class Intake:
             },
         )
         assert r.status_code == 201, r.text
+        if verified:
+            await self.verify_employer(credit_code)
         return await self.login(username, "employer-pass-1")
 
-    async def create_round(self, body: dict[str, Any] | None = None) -> dict[str, Any]:
+    async def bureau(self) -> str:
+        """The bureau staff token of this test (created once)."""
         bureau = self.tokens.get("bureau") or await self.staff("bureau_staff")
         self.tokens["bureau"] = bureau
+        return bureau
+
+    async def verify_employer(self, credit_code: str = EMPLOYER_CODE) -> dict[str, Any]:
+        # The simplest call: no body at all (``{"note": …}`` is optional).
+        r = await self.http.post(
+            f"/v1/employers/{credit_code}/verification", headers=bearer(await self.bureau())
+        )
+        assert r.status_code == 200 and r.json()["verified"], r.text
+        out: dict[str, Any] = r.json()
+        return out
+
+    async def create_round(self, body: dict[str, Any] | None = None) -> dict[str, Any]:
+        bureau = await self.bureau()
         r = await self.http.post("/v1/rounds", json=body or ROUND_2024, headers=bearer(bureau))
         assert r.status_code == 201, r.text
         out: dict[str, Any] = r.json()
@@ -203,6 +226,12 @@ class Intake:
         assert r.status_code == 200, r.text
         return app_id, applicant, employer
 
+    def client_at(self, host: str) -> httpx.AsyncClient:
+        """Another client of the same app, calling from ``host`` (close it with ``aclose``)."""
+        assert self.app is not None
+        transport = httpx.ASGITransport(app=self.app, client=(host, 40_000))
+        return httpx.AsyncClient(transport=transport, base_url="http://t")
+
     def worker(self) -> Worker:
         return create_worker(self.settings, self.clock)
 
@@ -228,7 +257,7 @@ async def running_intake(
     app.state.ctx = ctx
     http = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t")
     try:
-        yield Intake(settings, clock, ctx, http, priv)
+        yield Intake(settings, clock, ctx, http, priv, app=app)
     finally:
         await http.aclose()
         await ctx.close()

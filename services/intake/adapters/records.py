@@ -29,6 +29,7 @@ class AccountRecord(TypedDict):
     created_by: str | None
     failed_logins: int
     locked_until: datetime | None
+    last_login_network: str | None
 
 
 class AccountView(AccountRecord):
@@ -84,6 +85,21 @@ class EmployerRecord(TypedDict):
     tax_registered: bool
     district: str | None
     registered_at: datetime
+    verified_at: datetime | None
+    verified_by: str | None
+
+
+class EmployerAuditRecord(TypedDict):
+    """``employer_audit``: one verification or reassignment of an employer."""
+
+    id: str
+    employer_id: str
+    action: str
+    at: datetime
+    actor: str
+    reason: str | None
+    from_accounts: list[dict[str, str]]
+    to_account: str | None
 
 
 class AffiliationRecord(TypedDict):

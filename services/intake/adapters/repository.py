@@ -18,6 +18,7 @@ from services.intake.adapters.records import (
     AffiliationView,
     ApplicationView,
     ConductRecord,
+    EmployerAuditRecord,
     EmployerRecord,
     IdempotencyRecord,
     MaterialRecord,
@@ -36,6 +37,7 @@ from services.intake.adapters.tables import (
     affiliations,
     applications,
     conduct_records,
+    employer_audit,
     employers,
     idempotency_keys,
     materials,
@@ -134,23 +136,49 @@ class IntakeRepository(GraduateQueries):
     async def record_login_failure(
         self, account_id: str, now: datetime, max_failures: int, lock_for: timedelta
     ) -> datetime | None:
-        """Count a failed login atomically; at ``max_failures`` in a row lock the account. The lock's end, if any."""
+        """Count a wrong password in one statement (the row lock of the UPDATE serialises concurrent
+        failures, each sees the count the previous one left). While the account is locked nothing is counted
+        and the lock is not extended (it always ends ``lock_for`` after it started); the ``max_failures``-th
+        failure in a row locks it and starts a new count. The end of the lock in force, if any."""
+        locked = sa.and_(accounts.c.locked_until.is_not(None), accounts.c.locked_until > now)
         reached = accounts.c.failed_logins + 1 >= max_failures
         until: datetime | None = await self.s.scalar(
             sa.update(accounts)
             .where(accounts.c.id == account_id)
             .values(
-                failed_logins=sa.case((reached, 0), else_=accounts.c.failed_logins + 1),
-                locked_until=sa.case((reached, now + lock_for), else_=accounts.c.locked_until),
+                failed_logins=sa.case(
+                    (locked, accounts.c.failed_logins), (reached, 0), else_=accounts.c.failed_logins + 1
+                ),
+                locked_until=sa.case(
+                    (locked, accounts.c.locked_until),
+                    (reached, now + lock_for),
+                    else_=accounts.c.locked_until,
+                ),
             )
             .returning(accounts.c.locked_until)
         )
         return until if until is not None and until > now else None
 
-    async def clear_login_failures(self, account_id: str) -> None:
-        await self.s.execute(
-            sa.update(accounts).where(accounts.c.id == account_id).values(failed_logins=0, locked_until=None)
+    async def record_login_success(self, account_id: str, now: datetime, network: str | None) -> bool:
+        """A right password, in one statement: allowed when the account is not locked, or when it is and the
+        client is on the network of the account's last good login (a lock set from elsewhere does not keep
+        the owner out; it stays in force for everyone else). Resets the count when not locked and remembers
+        the network. False: locked, refused."""
+        locked = sa.and_(accounts.c.locked_until.is_not(None), accounts.c.locked_until > now)
+        allowed = sa.not_(locked)
+        if network is not None:
+            allowed = sa.or_(allowed, accounts.c.last_login_network == network)
+        row = await self.s.scalar(
+            sa.update(accounts)
+            .where(accounts.c.id == account_id, allowed)
+            .values(
+                failed_logins=sa.case((locked, accounts.c.failed_logins), else_=0),
+                locked_until=sa.case((locked, accounts.c.locked_until), else_=None),
+                last_login_network=network if network is not None else accounts.c.last_login_network,
+            )
+            .returning(accounts.c.id)
         )
+        return row is not None
 
     # ---- refresh tokens -------------------------------------------------------------------------
     async def insert_refresh_token(self, values: NewRefreshToken) -> None:
@@ -189,9 +217,57 @@ class IntakeRepository(GraduateQueries):
         row = await self._one(sa.select(employers).where(employers.c.id == employer_id))
         return cast(EmployerRecord | None, row)
 
-    async def employer_by_code(self, credit_code: str) -> EmployerRecord | None:
-        row = await self._one(sa.select(employers).where(employers.c.credit_code == credit_code))
-        return cast(EmployerRecord | None, row)
+    async def employer_by_code(self, credit_code: str, *, for_update: bool = False) -> EmployerRecord | None:
+        q = sa.select(employers).where(employers.c.credit_code == credit_code)
+        if for_update:
+            q = q.with_for_update()
+        return cast(EmployerRecord | None, await self._one(q))
+
+    async def list_employers(
+        self, verified: bool | None, limit: int, offset: int
+    ) -> tuple[list[EmployerRecord], int]:
+        q = sa.select(employers)
+        if verified is not None:
+            q = q.where(
+                employers.c.verified_at.is_not(None) if verified else employers.c.verified_at.is_(None)
+            )
+        total = await self._count(q)
+        rows = await self._all(
+            q.order_by(employers.c.registered_at, employers.c.id).limit(limit).offset(offset)
+        )
+        return cast(list[EmployerRecord], rows), total
+
+    async def set_employer_verified(self, employer_id: str, at: datetime, by: str) -> None:
+        await self.s.execute(
+            sa.update(employers).where(employers.c.id == employer_id).values(verified_at=at, verified_by=by)
+        )
+
+    async def employer_admins(self, employer_id: str) -> list[AccountView]:
+        rows = await self._all(
+            self._account_query()
+            .where(accounts.c.employer_id == employer_id)
+            .order_by(accounts.c.created_at, accounts.c.id)
+        )
+        return cast(list[AccountView], rows)
+
+    async def detach_employer_admins(self, employer_id: str) -> None:
+        """The employer's administrator accounts lose it and are disabled (a reassignment)."""
+        await self.s.execute(
+            sa.update(accounts)
+            .where(accounts.c.employer_id == employer_id)
+            .values(employer_id=None, status="disabled")
+        )
+
+    async def insert_employer_audit(self, values: EmployerAuditRecord) -> None:
+        await self.s.execute(sa.insert(employer_audit).values(**values))
+
+    async def employer_audit(self, employer_id: str) -> list[EmployerAuditRecord]:
+        rows = await self._all(
+            sa.select(employer_audit)
+            .where(employer_audit.c.employer_id == employer_id)
+            .order_by(employer_audit.c.at, employer_audit.c.id)
+        )
+        return cast(list[EmployerAuditRecord], rows)
 
     def _affiliation_query(self) -> sa.Select[Any]:
         return sa.select(

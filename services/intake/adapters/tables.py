@@ -35,6 +35,9 @@ accounts = sa.Table(
     # Password guessing protection: consecutive failed logins, and the lock they lead to.
     sa.Column("failed_logins", sa.Integer, nullable=False, server_default="0"),
     sa.Column("locked_until", TS),
+    # The keyed digest of the client network of the last good login: a lock set by failures from elsewhere
+    # does not refuse the owner there (migration 0006).
+    sa.Column("last_login_network", sa.String(64)),
 )
 
 refresh_tokens = sa.Table(
@@ -58,6 +61,24 @@ employers = sa.Table(
     sa.Column("tax_registered", sa.Boolean, nullable=False),
     sa.Column("district", sa.String(8)),
     sa.Column("registered_at", TS, nullable=False),
+    # Bureau staff verify a new employer before it can act (issue 12, finding 1; migration 0006).
+    sa.Column("verified_at", TS),
+    sa.Column("verified_by", sa.String(40)),
+)
+
+#: Append-only record of each verification and reassignment of an employer's credit code.
+employer_audit = sa.Table(
+    "employer_audit",
+    metadata,
+    sa.Column("id", sa.String(40), primary_key=True),
+    sa.Column("employer_id", sa.String(40), sa.ForeignKey("employers.id"), nullable=False, index=True),
+    sa.Column("action", sa.String(20), nullable=False),  # verified | reassigned
+    sa.Column("at", TS, nullable=False),
+    sa.Column("actor", sa.String(64), nullable=False),
+    sa.Column("reason", sa.Text),
+    # reassigned: the administrator accounts detached from the employer, [{"id", "username"}]
+    sa.Column("from_accounts", JSONB, nullable=False, server_default="[]"),
+    sa.Column("to_account", sa.String(40)),  # reassigned: the new administrator account
 )
 
 affiliations = sa.Table(

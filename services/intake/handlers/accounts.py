@@ -1,7 +1,8 @@
 """Accounts and employers: registration, staff accounts, enabling and disabling, who am I.
 
-Passwords are hashed (argon2) inside the use case's transaction, as before the refactor; a later change
-may hash before the transaction opens.
+Passwords are hashed (argon2, tens of milliseconds of CPU) before the use case's transaction opens:
+endpoints build the command with :func:`new_account`, which hashes in a thread; the use case only stores
+the hash (issue 12, finding 7: a hash inside a transaction held a pooled connection for its whole length).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from datetime import datetime
 from sqlalchemy.exc import IntegrityError
 
 from services.intake.adapters.records import AccountView, EmployerRecord
-from services.intake.adapters.security import new_id
+from services.intake.adapters.security import Passwords, new_id
 from services.intake.context import Tx
 from services.intake.handlers.common import invalid, not_found
 from services.intake.schemas import AccountOut, AccountPage, EmployerOut, EmployerRegistered
@@ -46,6 +47,8 @@ def employer_out(row: EmployerRecord) -> EmployerOut:
         tax_registered=row["tax_registered"],
         district=row["district"],
         registered_at=row["registered_at"],
+        verified=row["verified_at"] is not None,
+        verified_at=row["verified_at"],
     )
 
 
@@ -59,12 +62,20 @@ def _username_taken(field: str = "username") -> Conflict:
 
 @dataclass(frozen=True)
 class NewAccount:
-    """The person part of every new account."""
+    """The person part of every new account; the password already hashed (:func:`new_account`)."""
 
     username: str
-    password: str
+    password_hash: str
     name: str
     phone: str | None = None
+
+
+async def new_account(
+    passwords: Passwords, username: str, password: str, name: str, phone: str | None = None
+) -> NewAccount:
+    """The person part of a new account, its password hashed off the event loop and outside any
+    transaction (call it before ``ctx.run``)."""
+    return NewAccount(username, await passwords.hash(password), name, phone)
 
 
 async def _new_account(
@@ -86,7 +97,7 @@ async def _new_account(
         {
             "id": account_id,
             "username": who.username,
-            "password_hash": await tx.rt.passwords.hash(who.password),
+            "password_hash": who.password_hash,
             "role": role,
             "name": who.name,
             "phone": who.phone,
@@ -154,7 +165,8 @@ def _check_beijing_employer(credit_code: str, tax_registered: bool) -> None:
 
 
 async def register_employer(tx: Tx, cmd: RegisterEmployer) -> EmployerRegistered:
-    """An employer registers itself and its first administrator."""
+    """An employer registers itself and its first administrator; it starts unverified (bureau staff
+    verify it before its administrators can confirm anything: ``handlers/employers.py``)."""
     _check_beijing_employer(cmd.credit_code, cmd.tax_registered)
     try:
         if await tx.repo.employer_by_code(cmd.credit_code):
@@ -179,6 +191,8 @@ async def register_employer(tx: Tx, cmd: RegisterEmployer) -> EmployerRegistered
                 "tax_registered": cmd.tax_registered,
                 "district": cmd.district,
                 "registered_at": tx.now,
+                "verified_at": None,  # bureau staff verify it (handlers/employers.py)
+                "verified_by": None,
             }
         )
         admin = await _new_account(
@@ -195,6 +209,19 @@ def _not_linked() -> Forbidden:
     return Forbidden("forbidden", "Your account is not linked to an employer.")
 
 
+async def linked_employer(tx: Tx, caller: Principal) -> EmployerRecord:
+    """The employer of the caller's token, if the caller's account still belongs to it and is active: a
+    reassigned administrator's access token stays valid for minutes, but acts for nothing (403)."""
+    employer_id = str(caller.claims.get("employer_id") or "")
+    employer = await tx.repo.employer(employer_id) if employer_id else None
+    account = await tx.repo.account(caller.subject) if employer is not None else None
+    if employer is None or account is None or account["employer_id"] != employer["id"]:
+        raise _not_linked()
+    if account["status"] != "active":
+        raise Forbidden("forbidden", "Your account is disabled.")
+    return employer
+
+
 @dataclass(frozen=True)
 class AddEmployerAdmin:
     caller: Principal
@@ -203,11 +230,8 @@ class AddEmployerAdmin:
 
 async def add_employer_admin(tx: Tx, cmd: AddEmployerAdmin) -> AccountOut:
     """An employer administrator adds a colleague as a further administrator."""
-    employer_id = cmd.caller.claims.get("employer_id")
+    employer = await linked_employer(tx, cmd.caller)
     try:
-        employer = await tx.repo.employer(str(employer_id)) if employer_id else None
-        if employer is None:
-            raise _not_linked()
         row = await _new_account(
             tx,
             cmd.account,
@@ -226,10 +250,7 @@ class MyEmployer:
 
 
 async def my_employer(tx: Tx, cmd: MyEmployer) -> EmployerOut:
-    employer = await tx.repo.employer(str(cmd.caller.claims.get("employer_id", "")))
-    if employer is None:
-        raise _not_linked()
-    return employer_out(employer)
+    return employer_out(await linked_employer(tx, cmd.caller))
 
 
 # ---- staff accounts --------------------------------------------------------------------------------

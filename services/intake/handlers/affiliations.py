@@ -14,10 +14,12 @@ from sqlalchemy.exc import IntegrityError
 from services.intake.adapters.records import AffiliationView
 from services.intake.adapters.security import new_id
 from services.intake.context import Tx
+from services.intake.handlers.accounts import linked_employer
 from services.intake.handlers.common import invalid, not_found
+from services.intake.handlers.employers import acting_employer
 from services.intake.schemas import AffiliationOut, AffiliationPage
 from shared.api.auth import Principal, Role
-from shared.api.errors import Conflict, Forbidden, NotFound
+from shared.api.errors import Conflict, NotFound
 
 
 def affiliation_out(row: AffiliationView) -> AffiliationOut:
@@ -39,6 +41,22 @@ def _is_party(principal: Principal, row: AffiliationView) -> bool:
     if principal.has(Role.APPLICANT) and row["applicant_id"] == principal.subject:
         return True
     return principal.has(Role.EMPLOYER_ADMIN) and row["employer_id"] == principal.claims.get("employer_id")
+
+
+def _already_affiliated(caller: Principal, live: AffiliationView) -> Conflict:
+    """The applicant has a live affiliation with another employer. The applicant is told which; an employer
+    is not (issue 12, finding 8: the 409 named the other employer to anyone who knew a username)."""
+    if caller.has(Role.APPLICANT):
+        return Conflict(
+            "affiliation_exists",
+            f"You are already affiliated with {live['employer_name']} ({live['status']}); "
+            "end that affiliation first.",
+        )
+    return Conflict(
+        "affiliation_exists",
+        "This applicant already has an affiliation with another employer; the applicant must end it "
+        "before your employer can open one. 该申请人已与其他单位存在隶属关系。",
+    )
 
 
 @dataclass(frozen=True)
@@ -64,9 +82,7 @@ async def request_affiliation(tx: Tx, cmd: RequestAffiliation) -> AffiliationOut
             status = "pending_employer"
             applicant_confirmed_at, employer_confirmed_at = now, None
         else:
-            employer_id = str(caller.claims.get("employer_id") or "")
-            if not employer_id:
-                raise Forbidden("forbidden", "Your account is not linked to an employer.")
+            employer_id = (await acting_employer(tx, caller))["id"]  # 403, or 409 employer_unverified
             if cmd.applicant_username is None:
                 raise invalid("applicant_username", "missing", "Name the applicant by their username.")
             applicant = await tx.repo.account_by_username(cmd.applicant_username)
@@ -79,11 +95,7 @@ async def request_affiliation(tx: Tx, cmd: RequestAffiliation) -> AffiliationOut
         if live is not None:
             if live["employer_id"] == employer_id:
                 return affiliation_out(live)  # asked again: the same affiliation
-            raise Conflict(
-                "affiliation_exists",
-                f"The applicant is already affiliated with {live['employer_name']} ({live['status']}); "
-                "end that affiliation first.",
-            )
+            raise _already_affiliated(caller, live)
         affiliation_id = new_id("aff")
         await tx.repo.insert_affiliation(
             {
@@ -120,6 +132,7 @@ async def confirm_affiliation(tx: Tx, cmd: ConfirmAffiliation) -> AffiliationOut
     if cmd.caller.has(Role.APPLICANT):
         applicant_at = applicant_at or tx.now
     else:
+        await acting_employer(tx, cmd.caller)  # 403, or 409 employer_unverified
         employer_at = employer_at or tx.now
     if applicant_at and employer_at:
         status = "confirmed"
@@ -148,6 +161,8 @@ async def end_affiliation(tx: Tx, cmd: EndAffiliation) -> AffiliationOut:
     row = await tx.repo.affiliation(cmd.affiliation_id, for_update=True)
     if row is None or not _is_party(cmd.caller, row):
         raise not_found("affiliation", cmd.affiliation_id)
+    if not cmd.caller.has(Role.APPLICANT):
+        await linked_employer(tx, cmd.caller)  # 403 for a reassigned administrator
     if row["status"] != "ended":
         await tx.repo.update_affiliation(cmd.affiliation_id, status="ended", ended_at=tx.now)
     updated = await tx.repo.affiliation(cmd.affiliation_id)
@@ -168,7 +183,8 @@ async def list_affiliations(tx: Tx, cmd: ListAffiliations) -> AffiliationPage:
     if cmd.caller.has(Role.APPLICANT):
         applicant_id = cmd.caller.subject
     elif cmd.caller.has(Role.EMPLOYER_ADMIN):
-        employer_id = str(cmd.caller.claims.get("employer_id") or "-")
+        # Who asked to be affiliated is not shown to an employer before bureau staff verified it.
+        employer_id = (await acting_employer(tx, cmd.caller))["id"]
     rows, total = await tx.repo.list_affiliations(
         applicant_id=applicant_id,
         employer_id=employer_id,

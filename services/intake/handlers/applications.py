@@ -24,6 +24,7 @@ from services.intake.domain.case import birth_year_month
 from services.intake.domain.views import Audience
 from services.intake.handlers.case import load_visible, view
 from services.intake.handlers.common import check_phase, invalid_many, not_found
+from services.intake.handlers.employers import acting_employer
 from services.intake.schemas import ApplicationOut, Identity, PointsFacts, SubmitOut
 from shared.api.auth import Principal
 from shared.api.errors import Conflict, Forbidden
@@ -285,6 +286,7 @@ async def _employer_decision(
     row, audience = await load_visible(repo, caller, application_id, for_update=True)
     if audience is not Audience.EMPLOYER:
         raise Forbidden("forbidden", "Only an administrator of the applicant's employer decides here.")
+    await acting_employer(tx, caller)  # 403, or 409 employer_unverified (issue 12, finding 1)
     round_row = await repo.round(row["round_id"])
     assert round_row is not None
     check_phase("employer_review", round_row, tx.today)

@@ -24,6 +24,7 @@ from services.intake.context import Tx
 from services.intake.domain.graduates import OutsideJurisdiction, check_jurisdiction
 from services.intake.handlers.applications import check_conduct
 from services.intake.handlers.common import check_phase, invalid_many, not_found
+from services.intake.handlers.employers import acting_employer
 from services.intake.handlers.graduate_common import (
     Party,
     build_facts,
@@ -66,11 +67,8 @@ class DeclaredContent:
 
 
 async def _employer_of(tx: Tx, caller: Principal) -> EmployerRecord:
-    employer_id = caller.claims.get("employer_id")
-    employer = await tx.repo.employer(str(employer_id)) if employer_id else None
-    if employer is None:
-        raise Forbidden("forbidden", "Your account is not linked to an employer.")
-    return employer
+    """The caller's employer: 403 when none, 409 ``employer_unverified`` before bureau staff verified it."""
+    return await acting_employer(tx, caller)
 
 
 async def _graduate_round(tx: Tx, round_id: str) -> RoundRecord:

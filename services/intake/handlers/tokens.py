@@ -1,11 +1,16 @@
 """Tokens: password login, refresh-token rotation, logout.
 
-An access token is a short-lived JWT (Ed25519, ``shared.api.auth.issue_token``) carrying the account id as
+An access token is a short-lived JWT (Ed25519, the claims of ``shared.api.auth.issue_token`` with a
+``kid`` header naming the signing key: ``adapters/signing.py``) carrying the account id as
 subject, the role, the name, and the employer's credit code (employer administrators), the department
 (department clients), the district code (district staff, when the account has one) or the supervising
 unit's id (``supervising_unit``, supervising-unit staff whose account belongs to a unit). A refresh token is
 random, stored as its SHA-256, and rotated at each use; presenting one that was already used revokes its
 whole family (it was stolen or replayed).
+
+A password login is three steps, so that no transaction is open while argon2 runs (issue 12, finding 7):
+:func:`begin_login` reads the account in a short transaction, the endpoint checks the password in a thread
+with no transaction open, and :func:`finish_login` counts the verdict atomically in a second short one.
 
 Some refusals must keep what the use case wrote (a failed login is counted; a reused refresh token
 revokes its family): those use cases *return* the refusal (:class:`TokenResult`) so that their
@@ -23,9 +28,10 @@ from typing import Any
 
 from services.intake.adapters.records import AccountView
 from services.intake.adapters.security import new_id, new_refresh_token, refresh_token_digest
+from services.intake.adapters.signing import sign_access_token
 from services.intake.context import Tx
 from services.intake.schemas import TokenOut
-from shared.api.auth import Role, issue_token
+from shared.api.auth import Role
 from shared.api.errors import ApiError
 from shared.clock import BEIJING
 
@@ -65,8 +71,9 @@ async def _issue(tx: Tx, account: AccountView, family_id: str | None) -> TokenOu
         extra["district"] = account["district"]
     if account["role"] == Role.SUPERVISING_UNIT.value and account["supervising_unit_id"]:
         extra["supervising_unit"] = account["supervising_unit_id"]
-    access = issue_token(
+    access = sign_access_token(
         tx.rt.signing_key,
+        tx.rt.signing_kid,
         subject=account["id"],
         roles=[account["role"]],
         now=tx.now,
@@ -109,45 +116,87 @@ class PasswordGrant:
     password: str
     #: OAuth2 client credentials: only department client accounts may use them.
     client: bool = False
+    #: The client's network (``adapters.ratelimit.client_network``): a lock set by failures from
+    #: elsewhere does not refuse the account's owner on the network of their last good login.
+    network: str | None = None
 
 
-async def password_grant(tx: Tx, cmd: PasswordGrant) -> TokenResult:
-    """Password login. ``login_max_failures`` wrong passwords in a row lock the account for
-    ``login_lockout_s`` (429 ``account_locked`` naming the end, even for the right password); unknown
-    usernames get the same 401 and take as long as known ones."""
+@dataclass(frozen=True)
+class LoginAttempt:
+    """What the password check needs, read in a short transaction that is closed before argon2 runs."""
+
+    grant: PasswordGrant
+    account_id: str | None
+    password_hash: str | None
+
+
+def _locked_here(tx: Tx, account: AccountView, network: str | None) -> bool:
+    """Locked for this client: locked, and not from the network of the account's last good login."""
+    until = account["locked_until"]
+    if until is None or until <= tx.now:
+        return False
+    digest = tx.rt.network_digest(network) if network is not None else None
+    return digest is None or digest != account["last_login_network"]
+
+
+async def begin_login(tx: Tx, cmd: PasswordGrant) -> LoginAttempt:
+    """Step 1 of a password login: find the account. A locked account answers 429 here, before any
+    password is hashed; the lock is checked again, under the row lock, in :func:`finish_login`."""
     tx.rt.signing_key  # noqa: B018 - fail early (503) when tokens cannot be signed
-    settings = tx.rt.settings
-    now = tx.now
     username = cmd.username.strip().lower()
-    known = USERNAME.fullmatch(username) is not None
-    account = await tx.repo.account_by_username(username) if known else None
-    if account is not None and account["locked_until"] is not None and account["locked_until"] > now:
-        raise _locked(account["locked_until"], now)
-    ok = await tx.rt.passwords.verify(account["password_hash"] if account else None, cmd.password)
-    if account is not None and ok:
+    account = await tx.repo.account_by_username(username) if USERNAME.fullmatch(username) else None
+    if account is None:
+        return LoginAttempt(cmd, None, None)
+    if _locked_here(tx, account, cmd.network):
+        assert account["locked_until"] is not None
+        raise _locked(account["locked_until"], tx.now)
+    return LoginAttempt(cmd, account["id"], account["password_hash"])
+
+
+@dataclass(frozen=True)
+class FinishLogin:
+    attempt: LoginAttempt
+    #: The argon2 verdict, reached outside any transaction.
+    password_ok: bool
+
+
+async def finish_login(tx: Tx, cmd: FinishLogin) -> TokenResult:
+    """Step 3 of a password login (step 2, the argon2 check, runs between the two transactions), in one
+    short transaction. A wrong password is counted by one ``UPDATE … RETURNING`` (exact under concurrency:
+    ``login_max_failures`` wrong passwords in a row lock the account for ``login_lockout_s``; failures while
+    it is locked are not counted and do not extend it). A right password is accepted by one conditional
+    ``UPDATE`` when the account is not locked, or is locked but the client is on the network of the
+    account's last good login; otherwise 429. Unknown usernames get the same 401 as wrong passwords and
+    cost the same hash."""
+    settings, now = tx.rt.settings, tx.now
+    grant = cmd.attempt.grant
+    account_id = cmd.attempt.account_id
+    account = await tx.repo.account(account_id) if account_id is not None else None
+    if account is None:
+        raise _bad_credentials()
+    if cmd.password_ok:
         if account["status"] != "active":
             raise _bad_credentials("account_disabled", "This account is disabled. 账户已停用。")
-        if account["failed_logins"] or account["locked_until"] is not None:
-            await tx.repo.clear_login_failures(account["id"])
-        if cmd.client and account["role"] != Role.DEPARTMENT_CLIENT.value:
+        network = tx.rt.network_digest(grant.network) if grant.network is not None else None
+        if not await tx.repo.record_login_success(account["id"], now, network):
+            fresh = await tx.repo.account(account["id"])
+            assert fresh is not None and fresh["locked_until"] is not None
+            raise _locked(fresh["locked_until"], now)
+        if grant.client and account["role"] != Role.DEPARTMENT_CLIENT.value:
             return TokenResult(
                 refusal=ApiError(
                     401, "invalid_client", "client_credentials is for department client accounts only."
                 )
             )
         return TokenResult(token=await _issue(tx, account, None))
-    if account is not None:
-        # Counted in this transaction, which commits: the refusal is returned, not raised.
-        locked_until = await tx.repo.record_login_failure(
-            account["id"], now, settings.login_max_failures, timedelta(seconds=settings.login_lockout_s)
-        )
-        if locked_until is not None:
-            log.warning(
-                "account %s locked until %s after repeated failed logins", account["id"], locked_until
-            )
-            return TokenResult(refusal=_locked(locked_until, now))
-        return TokenResult(refusal=_bad_credentials())
-    raise _bad_credentials()
+    # Counted in this transaction, which commits: the refusal is returned, not raised.
+    locked_until = await tx.repo.record_login_failure(
+        account["id"], now, settings.login_max_failures, timedelta(seconds=settings.login_lockout_s)
+    )
+    if locked_until is not None:
+        log.warning("login refused: account %s locked until %s", account["id"], locked_until)
+        return TokenResult(refusal=_locked(locked_until, now))
+    return TokenResult(refusal=_bad_credentials())
 
 
 @dataclass(frozen=True)

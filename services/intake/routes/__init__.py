@@ -10,12 +10,22 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from services.intake.routes import accounts, affiliations, applications, graduates, materials, rounds, units
+from services.intake.routes import (
+    accounts,
+    affiliations,
+    applications,
+    employers,
+    graduates,
+    materials,
+    rounds,
+    units,
+)
 from shared.api.auth import PermissionTable, Role, roles
 
 router = APIRouter()
 for _r in (
     accounts.router,
+    employers.router,
     rounds.router,
     affiliations.router,
     applications.router,
@@ -44,16 +54,23 @@ BUREAU = roles(Role.BUREAU_STAFF)
 UNIT_READERS = roles(Role.BUREAU_STAFF, Role.SUPERVISING_UNIT)
 GRADUATE_PARTIES = roles(Role.EMPLOYER_ADMIN, Role.SUPERVISING_UNIT, Role.BUREAU_STAFF, Role.APPLICANT)
 UNIT = roles(Role.SUPERVISING_UNIT)
+BUREAU_OR_OPS = roles(Role.BUREAU_STAFF, Role.OPERATIONS_ADMIN)
 
 #: Who may call each route of this service (the operations routes are shared).
 PERMISSIONS: PermissionTable = {
     # accounts and tokens
     ("POST", "/v1/auth/token"): PUBLIC,
     ("POST", "/v1/auth/revoke"): PUBLIC,
+    ("GET", "/v1/auth/keys"): PUBLIC,
     ("POST", "/v1/accounts/applicants"): PUBLIC,
     ("POST", "/v1/employers"): PUBLIC,
     ("GET", "/v1/employers/me"): EMPLOYER,
     ("POST", "/v1/employers/me/admins"): EMPLOYER,
+    # the bureau verifies employers and reassigns disputed credit codes (issue 12, finding 1)
+    ("GET", "/v1/employers"): BUREAU_OR_OPS,
+    ("POST", "/v1/employers/{credit_code}/verification"): BUREAU_OR_OPS,
+    ("POST", "/v1/employers/{credit_code}/reassignment"): BUREAU,
+    ("GET", "/v1/employers/{credit_code}/audit"): BUREAU_OR_OPS,
     ("GET", "/v1/me"): ANY_ACCOUNT,
     ("POST", "/v1/accounts"): OPS,
     ("GET", "/v1/accounts"): OPS,

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Form, Path, Query, Response
+from fastapi import APIRouter, Form, Path, Query, Request, Response
 
+from services.intake.adapters.ratelimit import client_network
+from services.intake.adapters.security import Passwords
+from services.intake.context import Ctx
 from services.intake.handlers import accounts as h
 from services.intake.handlers import tokens as t
 from services.intake.routes.deps import SECURED, Caller, Context, Limit, Offset, errors
@@ -17,12 +21,16 @@ from services.intake.schemas import (
     EmployerOut,
     EmployerRegistered,
     EmployerRegistration,
+    PublicKeysOut,
     RevokeIn,
     StaffAccountIn,
     TokenOut,
 )
-from shared.api.auth import Role
-from shared.api.errors import Invalid
+from shared.api.auth import Principal, Role
+from shared.api.clients import client_address
+from shared.api.errors import ApiError, Invalid
+
+log = logging.getLogger(__name__)
 
 router = APIRouter()
 AccountId = Annotated[
@@ -38,6 +46,7 @@ AccountId = Annotated[
     responses=errors(429, 503),
 )
 async def token(
+    request: Request,
     ctx: Context,
     caller: Caller,
     grant_type: Annotated[
@@ -63,24 +72,50 @@ async def token(
     The access token is a JWT signed with Ed25519 (15 minutes by default); every service verifies it with
     the public key. Wrong credentials answer 401. After `login_max_failures` (default 5) wrong passwords in a
     row the account is locked for `login_lockout_s` (default 15 minutes): logins answer 429 `account_locked`
-    with the time it ends and `Retry-After`, even with the right password; an operations administrator
-    lifts the lock by setting the account `active`. 连续多次密码错误将暂时锁定账户。
+    with the time it ends and `Retry-After`, even with the right password — except from the network of the
+    account's last good login, so that nobody can keep its owner out; the lock is never extended while it
+    lasts; an operations administrator lifts it by setting the account `active`. Each client network (an
+    IPv4 address, an IPv6 /64) may make `login_failure_burst` refused requests at once, then
+    `login_failures_per_minute`: beyond that 429 `rate_limited` with `Retry-After`. 连续多次密码错误将暂时锁定账户。
     """
-    if grant_type == "password":
-        if not username or not password:
-            raise _missing("username" if not username else "password")
-        result = await ctx.run(t.password_grant, t.PasswordGrant(username, password), actor=caller.subject)
-    elif grant_type == "refresh_token":
-        if not refresh_token:
-            raise _missing("refresh_token")
-        result = await ctx.run(t.refresh_grant, t.RefreshGrant(refresh_token), actor=caller.subject)
-    else:
-        if not client_id or not client_secret:
-            raise _missing("client_id" if not client_id else "client_secret")
-        result = await ctx.run(
-            t.password_grant, t.PasswordGrant(client_id, client_secret, client=True), actor=caller.subject
+    limiter = ctx.runtime.login_limiter
+    network = client_network(client_address(request, ctx.settings.trusted_proxy_networks))
+    wait = limiter.wait(network)
+    if wait > 0:
+        log.warning("token endpoint: failed-request limit reached by %s", network)
+        raise ApiError(
+            429,
+            "rate_limited",
+            "Too many failed logins from your network; try again later. 登录失败次数过多，请稍后再试。",
+            headers={"Retry-After": limiter.retry_after_header(wait)},
         )
-    return result.token_or_raise()
+    try:
+        if grant_type == "password":
+            if not username or not password:
+                raise _missing("username" if not username else "password")
+            result = await _password_login(ctx, t.PasswordGrant(username, password, network=network), caller)
+        elif grant_type == "refresh_token":
+            if not refresh_token:
+                raise _missing("refresh_token")
+            result = await ctx.run(t.refresh_grant, t.RefreshGrant(refresh_token), actor=caller.subject)
+        else:
+            if not client_id or not client_secret:
+                raise _missing("client_id" if not client_id else "client_secret")
+            grant = t.PasswordGrant(client_id, client_secret, client=True, network=network)
+            result = await _password_login(ctx, grant, caller)
+        return result.token_or_raise()
+    except ApiError as e:
+        if e.status in (401, 429):
+            limiter.failed(network)
+        raise
+
+
+async def _password_login(ctx: Ctx, grant: t.PasswordGrant, caller: Principal) -> t.TokenResult:
+    """The one endpoint with two use cases: argon2 (tens of milliseconds of CPU) runs between them, in a
+    thread, with no transaction open and no pooled connection held (issue 12, finding 7)."""
+    attempt = await ctx.run(t.begin_login, grant, actor=caller.subject)
+    ok = await ctx.runtime.passwords.verify(attempt.password_hash, grant.password)
+    return await ctx.run(t.finish_login, t.FinishLogin(attempt, ok), actor=caller.subject)
 
 
 def _missing(field: str) -> Invalid:
@@ -89,6 +124,20 @@ def _missing(field: str) -> Invalid:
         "The request has 1 invalid field.",
         [{"field": field, "code": "missing", "message": "Field required for this grant type"}],
     )
+
+
+@router.get(
+    "/v1/auth/keys",
+    tags=["accounts 账户"],
+    summary="Token-verifying public keys (JWKS) 令牌验签公钥",
+    response_model=PublicKeysOut,
+    responses=errors(503),
+)
+async def public_keys(ctx: Context) -> PublicKeysOut:
+    """The public keys that verify access tokens, as a JWK Set (RFC 7517): the current signing key first,
+    then the earlier ones kept during a key rotation (`INTAKE_JWT_PREVIOUS_PRIVATE_KEYS`). Each access
+    token names its key in the `kid` header (the key's RFC 7638 thumbprint)."""
+    return PublicKeysOut.model_validate({"keys": ctx.runtime.public_keys()})
 
 
 @router.post(
@@ -116,7 +165,7 @@ async def revoke(ctx: Context, caller: Caller, body: RevokeIn) -> Response:
 async def register_applicant(ctx: Context, caller: Caller, body: ApplicantRegistration) -> AccountOut:
     """Creates an applicant account. Then log in at `POST /v1/auth/token`, ask your employer to confirm your
     affiliation (`POST /v1/affiliations`) and declare (`POST /v1/applications`)."""
-    who = h.NewAccount(body.username, body.password, body.name, body.phone)
+    who = await h.new_account(ctx.runtime.passwords, body.username, body.password, body.name, body.phone)
     return await ctx.run(h.register_applicant, h.RegisterApplicant(who), actor=caller.subject)
 
 
@@ -140,7 +189,7 @@ async def register_employer(ctx: Context, caller: Caller, body: EmployerRegistra
         name=e.name,
         tax_registered=e.tax_registered,
         district=e.district,
-        admin=h.NewAccount(a.username, a.password, a.name, a.phone),
+        admin=await h.new_account(ctx.runtime.passwords, a.username, a.password, a.name, a.phone),
     )
     return await ctx.run(h.register_employer, cmd, actor=caller.subject)
 
@@ -168,7 +217,7 @@ async def my_employer(ctx: Context, caller: Caller) -> EmployerOut:
 )
 async def add_employer_admin(ctx: Context, caller: Caller, body: EmployerAdminIn) -> AccountOut:
     """An employer administrator adds a colleague as a further administrator of the same employer."""
-    who = h.NewAccount(body.username, body.password, body.name, body.phone)
+    who = await h.new_account(ctx.runtime.passwords, body.username, body.password, body.name, body.phone)
     return await ctx.run(h.add_employer_admin, h.AddEmployerAdmin(caller, who), actor=caller.subject)
 
 
@@ -199,13 +248,15 @@ async def create_account(ctx: Context, caller: Caller, body: StaffAccountIn) -> 
     optionally with their district code, e.g. `110108`, carried as the `district` token claim),
     supervising-unit staff (主管单位), other operations administrators, and partner department systems
     (scoped to a department)."""
-    return await ctx.run(h.create_staff_account, staff_command(body, caller.subject), actor=caller.subject)
+    cmd = await staff_command(body, caller.subject, ctx.runtime.passwords)
+    return await ctx.run(h.create_staff_account, cmd, actor=caller.subject)
 
 
-def staff_command(body: StaffAccountIn, created_by: str) -> h.CreateStaffAccount:
-    """The command of a staff account request (also used by the bootstrap ``create-user`` command)."""
+async def staff_command(body: StaffAccountIn, created_by: str, passwords: Passwords) -> h.CreateStaffAccount:
+    """The command of a staff account request (also used by the bootstrap ``create-user`` command); the
+    password is hashed here, before any transaction opens."""
     return h.CreateStaffAccount(
-        account=h.NewAccount(body.username, body.password, body.name),
+        account=await h.new_account(passwords, body.username, body.password, body.name),
         role=body.role,
         department=body.department,
         district=body.district,

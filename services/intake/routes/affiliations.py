@@ -30,12 +30,19 @@ async def request_affiliation(ctx: Context, caller: Caller, body: AffiliationReq
     An applicant names the employer (`employer_credit_code`); an employer administrator names the applicant
     (`applicant_username`). Opening it confirms the caller's side; the other side confirms with
     `POST /v1/affiliations/{id}/confirm`. Asking again for the same pair returns the open affiliation.
+    An employer acts only once bureau staff verified it (409 `employer_unverified`). An applicant already
+    affiliated elsewhere answers 409 `affiliation_exists`; only the applicant is told with which employer.
     """
     cmd = h.RequestAffiliation(caller, body.employer_credit_code, body.applicant_username)
     return await ctx.run(h.request_affiliation, cmd, actor=caller.subject)
 
 
-@router.get("/v1/affiliations", summary="List affiliations 隶属关系列表", response_model=AffiliationPage)
+@router.get(
+    "/v1/affiliations",
+    summary="List affiliations 隶属关系列表",
+    response_model=AffiliationPage,
+    responses=errors(409),
+)
 async def list_affiliations(
     ctx: Context,
     caller: Caller,
@@ -45,7 +52,8 @@ async def list_affiliations(
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> AffiliationPage:
-    """Applicants see theirs, employer administrators their employer's, bureau staff all; newest first."""
+    """Applicants see theirs, employer administrators their employer's (once bureau staff verified the
+    employer: 409 `employer_unverified` before), bureau staff all; newest first."""
     cmd = h.ListAffiliations(caller, status, limit, offset)
     return await ctx.run(h.list_affiliations, cmd, actor=caller.subject)
 

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path
 
 from services.intake.handlers import units as h
-from services.intake.handlers.accounts import NewAccount
+from services.intake.handlers.accounts import new_account
 from services.intake.routes.deps import SECURED, Caller, Context, Limit, Offset, errors
 from services.intake.schemas import AccountOut
 from services.intake.schemas.units import (
@@ -98,5 +98,6 @@ async def create_unit_account(
 ) -> AccountOut:
     """Bureau staff create an account (role `supervising_unit`) for a unit's staff. It belongs to that unit:
     its access tokens carry the `supervising_unit` claim, and it acts only on its unit's declarations."""
-    cmd = h.CreateUnitAccount(unit_id, NewAccount(body.username, body.password, body.name), caller.subject)
+    who = await new_account(ctx.runtime.passwords, body.username, body.password, body.name)
+    cmd = h.CreateUnitAccount(unit_id, who, caller.subject)
     return await ctx.run(h.create_unit_account, cmd, actor=caller.subject)

@@ -8,6 +8,8 @@ from services.intake.schemas.accounts import (
     AccountOut,
     AccountPage,
     ApplicantRegistration,
+    PublicKeyOut,
+    PublicKeysOut,
     RevokeIn,
     StaffAccountIn,
     StaffRole,
@@ -44,10 +46,16 @@ from services.intake.schemas.common import (
 )
 from services.intake.schemas.employers import (
     EmployerAdminIn,
+    EmployerAudit,
+    EmployerAuditEntry,
     EmployerIn,
     EmployerOut,
+    EmployerPage,
     EmployerRegistered,
     EmployerRegistration,
+    ReassignmentIn,
+    ReassignmentOut,
+    VerificationIn,
 )
 from services.intake.schemas.facts import FACTS_EXAMPLE, PointsFacts
 from services.intake.schemas.rounds import (
@@ -79,9 +87,12 @@ __all__ = [
     "DeclarationIn",
     "DeclarationUpdate",
     "EmployerAdminIn",
+    "EmployerAudit",
+    "EmployerAuditEntry",
     "EmployerDecision",
     "EmployerIn",
     "EmployerOut",
+    "EmployerPage",
     "EmployerPart",
     "EmployerRegistered",
     "EmployerRegistration",
@@ -96,6 +107,10 @@ __all__ = [
     "PhaseDatesIn",
     "PhaseDatesOut",
     "PointsFacts",
+    "PublicKeyOut",
+    "PublicKeysOut",
+    "ReassignmentIn",
+    "ReassignmentOut",
     "RevokeIn",
     "RoundIn",
     "RoundOut",
@@ -108,5 +123,6 @@ __all__ = [
     "TimelineEntry",
     "TokenOut",
     "Username",
+    "VerificationIn",
     "phase_out",
 ]

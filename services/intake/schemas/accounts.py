@@ -177,3 +177,37 @@ class TokenOut(BaseModel):
 
 class RevokeIn(Strict):
     refresh_token: StrictStr = Field(max_length=200, examples=["rt_Vf3…"])
+
+
+class PublicKeyOut(BaseModel):
+    """One token-verifying public key as a JWK (RFC 7517, Ed25519 per RFC 8037)."""
+
+    kty: str
+    crv: str
+    x: str
+    kid: str = Field(description="The RFC 7638 thumbprint; access tokens name their key in the `kid` header.")
+    use: str
+    alg: str
+
+
+class PublicKeysOut(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "keys": [
+                        {
+                            "kty": "OKP",
+                            "crv": "Ed25519",
+                            "x": "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo",
+                            "kid": "kPrK_qmxVWaYVA9wwBF6Iuo3vVzz7TxHCTwXBygrS4k",
+                            "use": "sig",
+                            "alg": "EdDSA",
+                        }
+                    ]
+                }
+            ]
+        }
+    )
+
+    keys: list[PublicKeyOut]

@@ -26,6 +26,7 @@ PATH_VALUES = {
     "declaration_id": "GD2025-NOPE",
     "unit_id": "su_0000000000000000",
     "token": "gc_" + "A" * 43,
+    "credit_code": "91110000600037341L",
 }
 ROLES = [r for r in Role if r is not Role.PUBLIC]
 

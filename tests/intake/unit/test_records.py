@@ -17,6 +17,7 @@ TABLE_RECORDS: list[tuple[sa.Table, Any]] = [
     (tables.accounts, records.AccountRecord),
     (tables.refresh_tokens, records.RefreshTokenRecord),
     (tables.employers, records.EmployerRecord),
+    (tables.employer_audit, records.EmployerAuditRecord),
     (tables.affiliations, records.AffiliationRecord),
     (tables.rounds, records.RoundRecord),
     (tables.applications, records.ApplicationRecord),
