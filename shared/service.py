@@ -1,6 +1,6 @@
 """What every service is made of: its context (built at start-up), the app factory with
 health, readiness, errors, permissions and the operations endpoints, the worker runner,
-the migration runner and the ``python -m services.<name> api|worker|migrate`` entry point.
+the migration runner and the ``python -m services.<name> api|worker|migrate|republish`` entry point.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from aiokafka import AIOKafkaProducer
 from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from fastapi import Path as FastAPIPath
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
+from pydantic import AwareDatetime, BaseModel, Field
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from shared.api.auth import Authorizer, PermissionTable, Principal, Role, roles
@@ -36,7 +36,7 @@ from shared.events.registry import EventData
 from shared.logging import configure_logging, correlation, correlation_id_var
 from shared.messaging.inbox import Delivery, Handler, InboxConsumer, dead_letters_t, replay_dead_letter
 from shared.messaging.kafka import broker_reachable, ensure_topics, make_producer
-from shared.messaging.outbox import Outbox, OutboxRelay
+from shared.messaging.outbox import Outbox, OutboxRelay, republish
 from shared.settings import ServiceSettings
 from shared.usecase import SYSTEM, Tx
 
@@ -176,6 +176,7 @@ OPS_PERMISSIONS: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/v1/ops/clock/advance"): roles(Role.OPERATIONS_ADMIN),
     ("GET", "/v1/ops/calendar"): roles(Role.OPERATIONS_ADMIN, Role.BUREAU_STAFF),
     ("PUT", "/v1/ops/calendar/years/{year}"): roles(Role.OPERATIONS_ADMIN),
+    ("POST", "/v1/ops/outbox/republish"): roles(Role.OPERATIONS_ADMIN),
 }
 
 
@@ -247,6 +248,22 @@ class CalendarYearIn(BaseModel):
         min_length=1, max_length=60, description="Every day off, weekends inside included."
     )
     make_up_working_days: list[date] = Field(default_factory=list, max_length=30)
+
+
+class RepublishIn(BaseModel):
+    model_config = {
+        "extra": "forbid",
+        "json_schema_extra": {"examples": [{"since": "2026-06-01T08:00:00+08:00"}]},
+    }
+
+    since: AwareDatetime = Field(
+        description="Re-send every event created or published at or after this time."
+    )
+
+
+class RepublishOut(BaseModel):
+    since: datetime
+    rows: int = Field(description="Outbox rows marked for sending again.", examples=[1250])
 
 
 class ClockAdvance(BaseModel):
@@ -325,6 +342,19 @@ def ops_router(get_ctx: Callable[[Request], AnyContext], authorize: Any) -> APIR
         if row is None:
             raise ApiError(404, "dead_letter_not_found", f"No dead letter {dead_letter_id}.")
         return DeadLetterOut(**row)
+
+    @r.post("/v1/ops/outbox/republish", summary="Re-send events 重发事件", response_model=RepublishOut)
+    async def republish_outbox(request: Request, body: RepublishIn, _: Principal = auth) -> RepublishOut:
+        """After the broker lost its records (a restart of a memory broker, a re-created volume): mark every
+        outbox row created or published since `since` unpublished; the relay sends them again in their
+        original order and consumers' inboxes ignore the copies they already applied. Best called before the
+        relays reach the new broker (see `shared.messaging.outbox`). Same as
+        `python -m services.<name> republish --since …`."""
+        ctx = get_ctx(request)
+        async with ctx.session_factory() as s, s.begin():
+            rows = await republish(s, ctx.settings.service_name, body.since)
+        log.warning("republish since %s: %d outbox rows will be sent again", body.since.isoformat(), rows)
+        return RepublishOut(since=body.since, rows=rows)
 
     @r.get("/v1/ops/clock", summary="The service clock 服务时钟", response_model=ClockOut)
     async def clock(request: Request, _: Principal = auth) -> ClockOut:
@@ -527,22 +557,30 @@ class Worker:
         if producer is not None:
             await producer.stop()
 
-    async def run_forever(self) -> None:
+    async def run_forever(self) -> int:
+        """Run until SIGINT/SIGTERM (exit status 0). A task that dies or ends by itself stops the worker with
+        exit status 1, so that whatever supervises the process (the local stack, an orchestrator) restarts it."""
         await self.start()
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
         waiter = asyncio.create_task(stop.wait())
+        status = 0
         try:
             done, _ = await asyncio.wait([waiter, *self._tasks], return_when=asyncio.FIRST_COMPLETED)
             for t in done:
-                if t is not waiter and t.exception():
-                    log.error("worker task %s died: %r", t.get_name(), t.exception())
+                if t is not waiter:
+                    status = 1
+                    error = None if t.cancelled() else t.exception()
+                    log.error("worker task %s stopped (%r); exiting with status 1", t.get_name(), error)
         finally:
             waiter.cancel()
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                loop.remove_signal_handler(sig)
             await self.stop()
             await self.ctx.close()
+        return status
 
 
 def periodic(
@@ -603,13 +641,18 @@ def service_main(
     extra_commands: dict[str, Callable[[list[str]], int]] | None = None,
 ) -> int:
     parser = argparse.ArgumentParser(prog=f"python -m services.{name}")
-    commands = ["api", "worker", "migrate", *sorted((extra_commands or {}).keys())]
+    commands = ["api", "worker", "migrate", "republish", *sorted((extra_commands or {}).keys())]
     parser.add_argument("command", choices=commands)
     args, rest = parser.parse_known_args(argv)
     if extra_commands and args.command in extra_commands:
         return extra_commands[args.command](rest)
+    since = _republish_since(name, rest) if args.command == "republish" else None
     settings = load_settings()
     configure_logging(name, settings.log_level, settings.log_json)
+    if since is not None:
+        rows = asyncio.run(_republish(settings, since))
+        print(f"{name}: {rows} outbox rows since {since.isoformat()} will be sent again by the relay")
+        return 0
     if args.command == "migrate":
         migrate(settings, migrations_dir)
         log.info("%s database migrated to head", name)
@@ -622,5 +665,27 @@ def service_main(
         )
         return 0
     worker = create_worker(settings)
-    asyncio.run(worker.run_forever())
-    return 0
+    return asyncio.run(worker.run_forever())
+
+
+def _republish_since(name: str, rest: Sequence[str]) -> datetime:
+    parser = argparse.ArgumentParser(prog=f"python -m services.{name} republish")
+    parser.add_argument("--since", required=True, help="ISO time with a zone, e.g. 2026-06-01T08:00:00+08:00")
+    text = parser.parse_args(list(rest)).since
+    try:
+        since = datetime.fromisoformat(text)
+    except ValueError:
+        parser.error(f"--since {text!r} is not an ISO 8601 time")
+    if since.tzinfo is None:
+        parser.error("--since needs a time zone (e.g. +08:00 or Z)")
+    return since
+
+
+async def _republish(settings: ServiceSettings, since: datetime) -> int:
+    """Mark this service's outbox rows since ``since`` unpublished (needs only the database)."""
+    engine = create_engine(settings)
+    try:
+        async with create_session_factory(engine)() as s, s.begin():
+            return await republish(s, settings.service_name, since)
+    finally:
+        await engine.dispose()

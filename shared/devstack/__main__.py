@@ -1,4 +1,11 @@
-"""``python -m shared.devstack run|token|advance-clock`` — the local stack (``make run``)."""
+"""``python -m shared.devstack run|token|advance-clock`` — the local stack (``make run``).
+
+``run`` supervises what it starts (:mod:`shared.devstack.supervisor`): an API, a worker, a mock registry
+or the broker that dies is started again with backoff, and the log says so. The tansu broker keeps
+everything in memory, so when it is restarted every service's outbox since the previous broker started is
+republished first, while the broker is still down (so that the relays send the old events before any new
+one and every application's events stay in order), and the topics are created as soon as it is up.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +19,8 @@ import string
 import subprocess
 import sys
 import time
-from datetime import timedelta
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -26,6 +34,7 @@ from shared.devstack.servers import (
     to_asyncpg_url,
     with_database,
 )
+from shared.devstack.supervisor import Child, Supervisor
 from shared.settings import DEFAULT_PORTS, SERVICES, ServiceSettings
 
 REPO = Path(__file__).resolve().parents[2]
@@ -122,6 +131,62 @@ async def _prepare(pg_url: str, kafka: str, var: Path) -> None:
     _say("databases migrated")
 
 
+def _spawn(cmd: list[str], env: dict[str, str], log_path: Path) -> subprocess.Popen[bytes]:
+    with open(log_path, "ab") as out:  # the child keeps its own copy of the file
+        return subprocess.Popen(
+            cmd, cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
+
+
+#: Republished rows start this long before the broker did (clock reads in other processes may lag).
+REPUBLISH_MARGIN = timedelta(seconds=5)
+
+
+def _republish_one(svc: str, url: str, token: str, since: datetime, env: dict[str, str]) -> str:
+    """Through the service's API; through its CLI when the API does not answer."""
+    try:
+        r = httpx.post(
+            f"{url}/v1/ops/outbox/republish",
+            json={"since": since.isoformat()},
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=60,
+        )
+        if r.status_code == 200:
+            return f"{svc}: {r.json()['rows']} events to send again"
+        why = f"API answered {r.status_code}"
+    except httpx.HTTPError as e:
+        why = f"API unreachable ({type(e).__name__})"
+    done = subprocess.run(
+        [sys.executable, "-m", f"services.{svc}", "republish", "--since", since.isoformat()],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"{svc}: republish failed ({why}; CLI: {done.stderr.strip()[-300:]})")
+    return f"{done.stdout.strip()} (CLI; {why})"
+
+
+def republish_all(
+    since: datetime, token: str, urls: dict[str, str], envs: dict[str, dict[str, str]]
+) -> list[str]:
+    """Every service's outbox since ``since`` is marked unpublished; their relays send it again."""
+    services = [svc for svc in urls if svc in envs]  # those started so far
+    if not services:
+        return []
+    with ThreadPoolExecutor(len(services)) as pool:
+        futures = [pool.submit(_republish_one, svc, urls[svc], token, since, envs[svc]) for svc in services]
+        out = []
+        for f in futures:
+            try:
+                out.append(f.result())
+            except Exception as e:  # a service that cannot be reached is named; the others go on
+                out.append(f"republish failed: {e}")
+        return out
+
+
 def run(args: argparse.Namespace) -> int:
     var = Path(args.var_dir).resolve()
     var.mkdir(parents=True, exist_ok=True)
@@ -135,7 +200,11 @@ def run(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGTERM, _interrupt)
     pg: EmbeddedPostgres | None = None
     broker: TansuBroker | None = None
-    children: list[tuple[str, subprocess.Popen[bytes]]] = []
+    sup = Supervisor(_say)
+    clock_file = var / "clock.json"
+    shared_clock = SharedOffsetClock(clock_file)
+    envs: dict[str, dict[str, str]] = {}
+    urls = {svc: f"http://127.0.0.1:{DEFAULT_PORTS[svc] + args.port_offset}" for svc in SERVICES}
     try:
         ext_pg = os.environ.get("HUKOU_POSTGRES_URL")
         if ext_pg:
@@ -145,16 +214,16 @@ def run(args: argparse.Namespace) -> int:
             pg = EmbeddedPostgres(var / "pg")
             pg_url = pg.start()
             _say(f"embedded PostgreSQL 18 started (data in {var / 'pg'})")
+        priv, pub, data_key = _keys(var)
         kafka = os.environ.get("HUKOU_KAFKA_BOOTSTRAP_SERVERS")
         if kafka:
             _say(f"using external Kafka at {kafka}")
         else:
             broker = TansuBroker(args.kafka_port, log_path=logs / "tansu.log")
-            kafka = broker.start()
+            sup.add(broker_child(broker, shared_clock, priv, urls, envs, logs / "tansu.log"))
+            kafka = broker.bootstrap
             _say(f"tansu broker started on {kafka} (memory storage)")
-        priv, pub, data_key = _keys(var)
         asyncio.run(_prepare(pg_url, kafka, var))
-        clock_file = var / "clock.json"
         # The registries' synthetic population declares for the round of the (shared) clock's year.
         registry_env = {**os.environ}
         registry_env.setdefault(
@@ -164,13 +233,9 @@ def run(args: argparse.Namespace) -> int:
             var, os.environ.get("INTAKE_DATABASE_URL") or with_database(pg_url, "hukou_intake"), data_key
         )
         for dept, base_port in MOCK_REGISTRIES.items():
-            out = open(logs / f"registry-{dept}.log", "ab")
             cmd = [sys.executable, "-m", "services.review.mock_registries", dept]
             cmd += ["--port", str(base_port + args.port_offset)]
-            proc = subprocess.Popen(
-                cmd, cwd=REPO, env=registry_env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
-            )
-            children.append((f"registry-{dept}", proc))
+            _supervise(sup, f"registry-{dept}", cmd, registry_env, logs)
         for svc in SERVICES:
             port = DEFAULT_PORTS[svc] + args.port_offset
             p = svc.upper() + "_"
@@ -198,18 +263,10 @@ def run(args: argparse.Namespace) -> int:
                 for dept, base_port in MOCK_REGISTRIES.items():
                     url = f"http://127.0.0.1:{base_port + args.port_offset}"
                     env[f"REVIEW_REGISTRY_{dept.upper()}_URL"] = url
+            envs[svc] = env
             for role in ("api", "worker"):
-                out = open(logs / f"{svc}-{role}.log", "ab")
-                proc = subprocess.Popen(
-                    [sys.executable, "-m", f"services.{svc}", role],
-                    cwd=REPO,
-                    env=env,
-                    stdout=out,
-                    stderr=subprocess.STDOUT,
-                    start_new_session=True,
-                )
-                children.append((f"{svc}-{role}", proc))
-        _wait_ready(args.port_offset, children, timeout_s=args.ready_timeout)
+                _supervise(sup, f"{svc}-{role}", [sys.executable, "-m", f"services.{svc}", role], env, logs)
+        _wait_ready(args.port_offset, sup, timeout_s=args.ready_timeout)
         _say(f"all five services ready in {time.monotonic() - started:.1f}s; logs in {logs}")
         for svc in SERVICES:
             _say(f"  {svc:<10} http://127.0.0.1:{DEFAULT_PORTS[svc] + args.port_offset}/docs")
@@ -217,7 +274,7 @@ def run(args: argparse.Namespace) -> int:
         _say(f"  mock registries (社保 税务 公安 住建) on ports {ports}")
         _say(f"operations administrator: root / {admin_password} (POST /v1/auth/token at intake)")
         _say("dev token: .venv/bin/python -m shared.devstack token --role operations_admin")
-        _say("Ctrl-C stops everything")
+        _say("a process that dies is restarted (0.5 s doubling to 10 s); Ctrl-C stops everything")
         stop = {"flag": False}
 
         def _stop(*_: object) -> None:
@@ -226,10 +283,7 @@ def run(args: argparse.Namespace) -> int:
         signal.signal(signal.SIGINT, _stop)
         signal.signal(signal.SIGTERM, _stop)
         while not stop["flag"]:
-            for name, proc in children:
-                if proc.poll() is not None:
-                    _say(f"{name} exited with {proc.returncode}; see {logs / (name + '.log')}; stopping")
-                    stop["flag"] = True
+            sup.tick()
             time.sleep(0.3)
         return 0
     except KeyboardInterrupt:
@@ -238,11 +292,12 @@ def run(args: argparse.Namespace) -> int:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
         _say("stopping")
-        for _name, proc in children:
+        children = [p for name, p in sup.processes() if name != "broker" and isinstance(p, subprocess.Popen)]
+        for proc in children:
             if proc.poll() is None:
                 os.killpg(proc.pid, signal.SIGTERM)
         deadline = time.monotonic() + 10
-        for _name, proc in children:
+        for proc in children:
             try:
                 proc.wait(max(0.1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
@@ -255,16 +310,59 @@ def run(args: argparse.Namespace) -> int:
         _say("stopped")
 
 
-def _wait_ready(
-    port_offset: int, children: list[tuple[str, subprocess.Popen[bytes]]], timeout_s: float
-) -> None:
+def _supervise(sup: Supervisor, name: str, cmd: list[str], env: dict[str, str], logs: Path) -> None:
+    log_path = logs / f"{name}.log"
+    sup.add(Child(name, lambda: _spawn(cmd, env, log_path), log_path=str(log_path)))
+
+
+def broker_child(
+    broker: TansuBroker,
+    clock: SharedOffsetClock,
+    jwt_private_key: str,
+    urls: dict[str, str],
+    envs: dict[str, dict[str, str]],
+    log_path: Path,
+) -> Child:
+    """The broker, supervised: before a restart every service's outbox since the dead broker started is
+    republished (the broker is still down, so no relay can send a newer event first); after it, the topics
+    are created (before a relay or a consumer needs them)."""
+    started = {"at": clock.now()}
+
+    def start() -> subprocess.Popen[bytes]:
+        started["at"] = clock.now()
+        broker.start()
+        return broker.process
+
+    def before_restart() -> None:
+        since = started["at"] - REPUBLISH_MARGIN
+        _say(f"broker lost its records: republishing every outbox since {since:%Y-%m-%d %H:%M:%S}")
+        token = issue_token(
+            jwt_private_key,
+            subject="devstack-supervisor",
+            roles=["operations_admin"],
+            now=clock.now(),
+            ttl=timedelta(minutes=10),
+        )
+        for line in republish_all(since, token, urls, envs):
+            _say(f"  {line}")
+
+    def after_restart() -> None:
+        from shared.messaging.kafka import ensure_topics
+
+        created = asyncio.run(ensure_topics(ServiceSettings(kafka_bootstrap_servers=broker.bootstrap)))
+        _say(f"topics re-created on the new broker ({len(created)})")
+
+    return Child(
+        "broker", start, before_restart=before_restart, after_restart=after_restart, log_path=str(log_path)
+    )
+
+
+def _wait_ready(port_offset: int, sup: Supervisor, timeout_s: float) -> None:
     deadline = time.monotonic() + timeout_s
     pending = set(SERVICES)
     with httpx.Client(timeout=5) as client:
         while pending:
-            for name, proc in children:
-                if proc.poll() is not None:
-                    raise RuntimeError(f"{name} exited during start-up with {proc.returncode}")
+            sup.tick()
             for svc in sorted(pending):
                 try:
                     r = client.get(f"http://127.0.0.1:{DEFAULT_PORTS[svc] + port_offset}/readyz")

