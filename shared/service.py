@@ -27,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from shared.api.auth import Authorizer, PermissionTable, Principal, Role, roles
 from shared.api.errors import ERROR_RESPONSES, ApiError, Conflict, Invalid, NotFound, install_error_handlers
+from shared.api.limits import BodyLimit
 from shared.calendar import CalendarDataError, CalendarYearUnknown, default_calendar
 from shared.calendar.data import operator_file, write_operator_year
 from shared.clock import Clock, SharedOffsetClock, build_clock
@@ -454,11 +455,14 @@ def create_service_app(
     api_keys: Mapping[str, Principal] | None = None,
     lifespan_extra: Callable[[FastAPI, AnyContext], contextlib.AbstractAsyncContextManager[None]]
     | None = None,
+    body_limits: Mapping[tuple[str, str], int] | None = None,
 ) -> FastAPI:
     """Build a service's FastAPI app. Nothing connects until the lifespan starts.
 
     ``context(settings, clock)`` builds the service's typed context (its runtime and repository); the
-    lifespan puts it at ``app.state.ctx`` (tests may set it themselves).
+    lifespan puts it at ``app.state.ctx`` (tests may set it themselves). ``body_limits`` gives routes that
+    take large bodies (uploads, batches) their own limit, ``{("POST", "/v1/…/{id}/materials"): bytes}``;
+    every other route takes at most ``settings.max_request_bytes`` (``shared.api.limits``).
     """
     table = {**OPS_PERMISSIONS, **permissions}
     clock = clock or build_clock(settings.clock, settings.clock_file)
@@ -490,6 +494,7 @@ def create_service_app(
     app.state.permissions = table
     app.state.authorize = authorize
     install_error_handlers(app)
+    app.add_middleware(BodyLimit, default=settings.max_request_bytes, limits=body_limits, routes_of=app)
 
     @app.middleware("http")
     async def correlation_mw(request: Request, call_next: Any) -> Any:

@@ -5,15 +5,13 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import AsyncIterator
-from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI
 
 from services.intake.config import Settings
 from services.intake.context import build_service_context
 from services.intake.routes import PERMISSIONS, router
 from shared.api.auth import Principal, Role
-from shared.api.errors import error_json
 from shared.clock import Clock
 from shared.service import AnyContext, create_service_app
 
@@ -71,21 +69,10 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
         context=build_service_context,
         api_keys=api_keys,
         lifespan_extra=_close_runtime,
+        # An upload may carry one material plus its multipart framing; every other route the default.
+        body_limits={
+            ("POST", "/v1/applications/{application_id}/materials"): settings.materials_max_bytes + 64 * 1024
+        },
     )
-
-    upload_limit = settings.materials_max_bytes + 64 * 1024  # the file plus multipart framing
-
-    @app.middleware("http")
-    async def refuse_oversized_uploads(request: Request, call_next: Any) -> Any:
-        # Refuse before the multipart body is read and spooled; the route checks the file's real size too.
-        if request.method == "POST" and request.url.path.endswith("/materials"):
-            declared = request.headers.get("content-length", "")
-            if declared.isdigit() and int(declared) > upload_limit:
-                return error_json(
-                    413,
-                    "payload_too_large",
-                    f"A material may be at most {settings.materials_max_bytes} bytes.",
-                )
-        return await call_next(request)
 
     return app

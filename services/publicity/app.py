@@ -22,4 +22,11 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
         permissions=PERMISSIONS,
         clock=clock,
         context=build_service_context,
+        # An objection may carry its attachments (the whole multipart form); the rest take the default.
+        body_limits={
+            (
+                "POST",
+                "/v1/public/publicities/{publicity_id}/objections",
+            ): settings.objection_max_request_bytes,
+        },
     )

@@ -7,6 +7,7 @@ from fastapi import FastAPI
 from services.scoring.api import PERMISSIONS, router
 from services.scoring.config import Settings
 from services.scoring.context import build_service_context
+from services.scoring.routes.calculator import MAX_BATCH_BYTES, MAX_SINGLE_BYTES
 from shared.clock import Clock
 from shared.service import create_service_app
 
@@ -33,4 +34,10 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
         permissions=PERMISSIONS,
         clock=clock,
         context=build_service_context,
+        # The public calculators take one document (2 MiB) or a batch of up to 10,000 (64 MiB).
+        body_limits={
+            ("POST", "/v1/points/score"): MAX_SINGLE_BYTES,
+            ("POST", "/v1/points/score/batch"): MAX_BATCH_BYTES,
+            ("POST", "/v1/graduates/eligibility"): MAX_SINGLE_BYTES,
+        },
     )
