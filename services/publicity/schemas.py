@@ -313,7 +313,10 @@ class AssignIn(BaseModel):
     )
 
     investigator: Text = Field(
-        min_length=1, max_length=100, description="Subject (user id) of the investigator."
+        min_length=1,
+        max_length=100,
+        description="Account id (token subject) of a registered investigator (`/v1/objection-staff`), "
+        "never the assigning supervisor themself.",
     )
     note: Text | None = Field(default=None, max_length=2000)
 
@@ -421,6 +424,39 @@ class AccessLogEntry(BaseModel):
 class AccessLogOut(BaseModel):
     objection_id: str
     items: list[AccessLogEntry]
+
+
+class StaffDutyOut(BaseModel):
+    """One row of the objection staff roster."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "account_id": "acc-7f3a9c",
+                    "duty": "investigator",
+                    "registered_by": "acc-1b2c3d",
+                    "registered_at": "2022-07-08T09:00:00+08:00",
+                    "revoked_by": None,
+                    "revoked_at": None,
+                }
+            ]
+        }
+    )
+
+    account_id: str
+    duty: Literal["supervisor", "investigator"]
+    registered_by: str
+    registered_at: BjDatetime
+    revoked_by: str | None
+    revoked_at: BjDatetime | None
+
+
+class StaffPageOut(BaseModel):
+    items: list[StaffDutyOut]
+    total: int
+    limit: int
+    offset: int
 
 
 # ---- conversions ------------------------------------------------------------------------------------

@@ -40,6 +40,9 @@ ROUND = "pts-2022"
 RANKING = "rk-2022-final"
 PUBLICITY_STARTS = date(2022, 7, 11)
 PUBLICITY_ENDS = date(2022, 7, 18)
+#: The supervisor who assigns objections and the investigator (on the roster of every ``make_pub`` env).
+SUPERVISOR = "staff-1"
+INVESTIGATOR = "staff-7"
 #: Reporter identity used in tests: valid (GB 11643 check digit) and easy to look for in responses.
 REPORTER = {
     "name": "举报人甲",
@@ -229,7 +232,10 @@ class PubEnv:
     ) -> None:
         self.priv, pub = generate_keypair()
         self.clock = clock
-        defaults = {"data_key": base64.b64encode(os.urandom(32)).decode(), "job_interval_s": 0.1}
+        defaults = {
+            "data_key": base64.b64encode(os.urandom(32)).decode(),
+            "job_interval_s": 0.1,
+        }
         self.settings = Settings(
             database_url=url, jwt_public_key=pub, **{**defaults, **settings_kwargs, **overrides}
         )
@@ -242,6 +248,14 @@ class PubEnv:
             self.priv, subject=subject, roles=[role], now=self.clock.now(), ttl=timedelta(days=60)
         )
         return {"Authorization": "Bearer " + tok}
+
+    async def register(self, duty: str, account_id: str) -> None:
+        """Put ``account_id`` on the objection staff roster as operations do."""
+        async with self.http() as http:
+            r = await http.put(
+                f"/v1/objection-staff/{duty}/{account_id}", headers=self.token("operations_admin", "ops-1")
+            )
+        assert r.status_code == 200, r.text
 
     def http(self, client_ip: str = "203.0.113.9") -> httpx.AsyncClient:
         transport = httpx.ASGITransport(app=self.app, client=(client_ip, 50000))

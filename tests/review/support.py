@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import json
+import socket
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -26,14 +25,14 @@ from services.review.mock_registries.faults import Faults
 from services.review.mock_registries.population import SyntheticPerson
 from shared.clock import ManualClock
 
-REPO = Path(__file__).resolve().parents[2]
-SHARED = REPO.parent / "shared"
-
 
 @cache
 def facts_validator() -> Draft202012Validator:
-    schema = json.loads((SHARED / "contracts" / "points-facts.schema.json").read_text())
-    return Draft202012Validator(schema, format_checker=FormatChecker())
+    """The points-facts schema the scoring service enforces (its copy in the repository, the same as
+    ``../shared/contracts``): the tests do not depend on where the repository is checked out."""
+    from services.scoring.schemas import FACTS_SCHEMA
+
+    return Draft202012Validator(FACTS_SCHEMA, format_checker=FormatChecker())
 
 
 def schema_errors(facts: Mapping[str, Any]) -> list[str]:
@@ -77,13 +76,20 @@ async def answers_for(person: SyntheticPerson, apps: Mapping[str, Any]) -> dict[
 
 
 class RegistryServer:
-    """A mock registry served by uvicorn in this event loop, on a free port."""
+    """A mock registry served by uvicorn in this event loop, on a port of its own.
+
+    The listening socket is bound when the server is made, and uvicorn serves that very socket: the
+    port is never free between choosing it and serving on it. (Choosing a free port, closing it and
+    binding it again later let another process, or another server of the same stack, take it meanwhile:
+    under load, with other test runs on the machine, a stack then failed to start.)"""
 
     def __init__(self, app: Any) -> None:
-        from shared.devstack.servers import free_port
-
         self.app = app
-        self.port = free_port()
+        self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self._socket.bind(("127.0.0.1", 0))
+        self._socket.listen(128)  # listening: no other bind succeeds, not even with SO_REUSEADDR
+        self.port = int(self._socket.getsockname()[1])
         self._server: Any = None
         self._task: Any = None
 
@@ -108,7 +114,7 @@ class RegistryServer:
         )
         self._server = uvicorn.Server(config)
         self._server.install_signal_handlers = lambda: None  # older uvicorn
-        self._task = asyncio.create_task(self._server.serve())
+        self._task = asyncio.create_task(self._server.serve(sockets=[self._socket]))
         while not self._server.started:
             if self._task.done():
                 self._task.result()
@@ -119,3 +125,4 @@ class RegistryServer:
             self._server.should_exit = True
             await self._task
             self._server = None
+        self._socket.close()  # also when it never started (a stack that failed half-way)

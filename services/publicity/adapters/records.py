@@ -223,6 +223,15 @@ class IdentityAccessRecord(TypedDict):
     at: datetime
 
 
+class StaffDutyRecord(TypedDict):
+    account_id: str
+    duty: str
+    registered_by: str
+    registered_at: datetime
+    revoked_by: str | None
+    revoked_at: datetime | None
+
+
 class RateBucketRecord(TypedDict):
     key: str
     tokens: float

@@ -36,6 +36,7 @@ from services.publicity.adapters.records import (
     SubmissionRecord,
     record,
 )
+from services.publicity.adapters.staff_sql import StaffSql
 from services.publicity.adapters.tables import (
     attachments,
     entries,
@@ -64,7 +65,7 @@ def _like_pattern(q: str) -> str:
     return f"%{escaped}%"
 
 
-class PublicityRepository(GraduateSql):
+class PublicityRepository(GraduateSql, StaffSql):
     def __init__(self, session: AsyncSession) -> None:
         self.s = session
 

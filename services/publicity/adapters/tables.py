@@ -268,6 +268,22 @@ identity_access_log = sa.Table(
     sa.Index("ix_identity_access_log_objection", "objection_id", "id"),
 )
 
+#: Who may assign objections (``supervisor``, registered by operations) and who may be given one and
+#: unseal its reporter (``investigator``, registered by operations or a supervisor): publicity does not own
+#: accounts, so this is its roster of account ids (token subjects). A revoked duty keeps its row (who
+#: registered and who revoked it, when); registering again re-activates it (migration 0006).
+objection_staff = sa.Table(
+    "objection_staff",
+    metadata,
+    sa.Column("account_id", sa.String(200), primary_key=True),
+    sa.Column("duty", sa.String(20), primary_key=True),
+    sa.Column("registered_by", sa.String(200), nullable=False),
+    sa.Column("registered_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("revoked_by", sa.String(200)),
+    sa.Column("revoked_at", sa.DateTime(timezone=True)),
+    sa.CheckConstraint("duty IN ('supervisor', 'investigator')", name="duty"),
+)
+
 #: Token buckets of the public objection endpoint, per client (a digest of the IP, not the IP).
 rate_buckets = sa.Table(
     "rate_buckets",

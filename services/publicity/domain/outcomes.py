@@ -7,7 +7,9 @@ empty, so nothing here ever adds an entry.
 
 Workflow of an objection: ``received`` → ``assigned`` (an investigator; may be reassigned while open) →
 ``upheld`` (the applicant is disqualified, with a reason text and a reason code) or ``dismissed``. Each step
-records who and a note. Decisions are final.
+records who and a note. Decisions are final. Only a supervisor assigns, never to themself, and only to a
+registered investigator; the reporter's identity is unsealed only by that investigator while the
+objection is open.
 
 Reason code of an upheld objection: ``fraud`` (弄虚作假/材料不实 — settlement records the person for five years,
 第十七条), ``ineligible`` (does not meet the conditions) or ``other``. An entry disqualified by several upheld
@@ -142,9 +144,55 @@ def check_decide(status: ObjectionStatus, assigned_to: str | None, actor: str) -
         )
 
 
-def check_investigator(status: ObjectionStatus, assigned_to: str | None, actor: str) -> None:
-    """Unsealing the reporter's identity: only the investigator assigned to the objection."""
-    if not assigned_to or assigned_to != actor:
+class StaffDuty(StrEnum):
+    """A duty of the objection staff roster (publicity does not own accounts: it keeps account ids)."""
+
+    SUPERVISOR = "supervisor"  # assigns objections (督办负责人); registered by operations
+    INVESTIGATOR = "investigator"  # is given objections, decides them, may unseal (核查人员)
+
+
+def check_roster_change(
+    duty: StaffDuty, account_id: str, actor: str, *, operations: bool, supervisor: bool
+) -> None:
+    """Who may register or revoke a duty: operations for supervisors; operations or a supervisor for
+    investigators; nobody for themself."""
+    allowed = operations or (duty == StaffDuty.INVESTIGATOR and supervisor)
+    if not allowed:
+        who = "operations" if duty == StaffDuty.SUPERVISOR else "operations or a supervisor"
+        raise WorkflowError(403, "not_allowed", f"Only {who} may register or revoke a {duty.value}.")
+    if account_id == actor:
+        raise WorkflowError(409, "own_duty", "Nobody registers or revokes a duty of their own.")
+
+
+def check_assigner(actor: str, investigator: str, *, supervisor: bool, registered_investigator: bool) -> None:
+    """Who may give an objection to whom: only a supervisor assigns, never to themself, and only to a
+    registered investigator account (otherwise any staff member could assign to themself and unseal)."""
+    if not supervisor:
+        raise WorkflowError(
+            403, "not_supervisor", "Only a supervisor may assign an objection to an investigator."
+        )
+    if investigator == actor:
+        raise WorkflowError(
+            409, "self_assignment", "A supervisor may not assign an objection to themself (four eyes)."
+        )
+    if not registered_investigator:
+        raise WorkflowError(
+            422, "unknown_investigator", f"{investigator!r} is not a registered investigator account."
+        )
+
+
+def check_investigator(
+    status: ObjectionStatus, assigned_to: str | None, actor: str, *, registered: bool
+) -> None:
+    """Unsealing the reporter's identity: only while the objection is open, and only by the investigator
+    it is assigned to, while still registered as an investigator."""
+    if status not in OPEN_STATUSES:
+        raise WorkflowError(
+            409,
+            "objection_decided",
+            f"The objection was already {status.value}; the reporter's identity stays sealed.",
+        )
+    if not assigned_to or assigned_to != actor or not registered:
         raise WorkflowError(
             403,
             "not_investigator",

@@ -15,7 +15,7 @@ from services.publicity.domain.outcomes import (
 )
 from services.publicity.domain.period import PeriodState, period_state, phase_start, publicity_deadline
 from services.publicity.handlers.views import PeriodView
-from shared.api.errors import ApiError, Conflict, Forbidden, NotFound
+from shared.api.errors import ApiError, Conflict, Forbidden, Invalid, NotFound
 from shared.calendar import BEIJING
 
 PUBLICITY_PHASE = "publicity"
@@ -68,11 +68,13 @@ def _aware(value: datetime | None) -> datetime:
 
 
 def workflow_refusal(e: WorkflowError) -> ApiError:
-    """A step the objection's state does not allow, as the family (409 Conflict or 403 Forbidden)."""
+    """A step the objection workflow does not allow, as the family (403, 409 or 422)."""
     if e.status == 403:
         return Forbidden(e.code, e.message)
     if e.status == 409:
         return Conflict(e.code, e.message)
+    if e.status == 422:
+        return Invalid(e.code, e.message)
     return ApiError(e.status, e.code, e.message)
 
 

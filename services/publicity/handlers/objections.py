@@ -1,6 +1,7 @@
-"""Objections: the public files one (real name, only during the period, rate-limited per client), staff
-assign it, the assigned investigator decides it and — with a logged reason — may see the reporter's
-identity, which is sealed before it is stored."""
+"""Objections: the public files one (real name, only during the period, rate-limited per client), a
+supervisor assigns it to a registered investigator (never to themself), the assigned investigator decides
+it and — while it is open, with a logged reason — may see the reporter's identity, which is sealed before
+it is stored."""
 
 from __future__ import annotations
 
@@ -17,8 +18,10 @@ from services.publicity.domain.outcomes import (
     ObjectionStatus,
     Outcome,
     ReasonCode,
+    StaffDuty,
     WorkflowError,
     check_assign,
+    check_assigner,
     check_decide,
     check_investigator,
     decided_later,
@@ -195,8 +198,18 @@ class AssignObjection:
 
 
 async def assign_objection(tx: Tx, cmd: AssignObjection) -> ObjectionView:
-    """Give an open objection to an investigator (``received`` → ``assigned``; reassigning is allowed).
-    Returns the objection as it now stands."""
+    """A supervisor (``tx.actor``, on the roster) gives an open objection to a registered investigator,
+    never to themself (``received`` → ``assigned``; reassigning is allowed). Returns the objection as it
+    now stands."""
+    try:
+        check_assigner(
+            tx.actor,
+            cmd.investigator,
+            supervisor=await tx.repo.has_duty(tx.actor, StaffDuty.SUPERVISOR),
+            registered_investigator=await tx.repo.has_duty(cmd.investigator, StaffDuty.INVESTIGATOR),
+        )
+    except WorkflowError as e:
+        raise workflow_refusal(e) from None
     o = await tx.repo.get_objection(cmd.objection_id, lock=True)
     if o is None:
         raise _not_found(cmd.objection_id)
@@ -304,14 +317,21 @@ class UnsealIdentity:
 
 
 async def unseal_reporter_identity(tx: Tx, cmd: UnsealIdentity) -> UnsealedView:
-    """Open the sealed identity for the objection's investigator (``tx.actor``); the access is logged
-    (who, when, why) in the same transaction, so there is no unlogged unsealing."""
+    """Open the sealed identity for the objection's registered investigator (``tx.actor``) while the
+    objection is open (409 ``objection_decided`` after the decision); the access is logged (who, when,
+    why) in the same transaction, so there is no unlogged unsealing. The objection row is locked, so a
+    decision cannot slip in between the check and the log."""
     sealer = tx.rt.sealer  # 503 without a data key, before anything else
-    o = await tx.repo.get_objection(cmd.objection_id)
+    o = await tx.repo.get_objection(cmd.objection_id, lock=True)
     if o is None:
         raise _not_found(cmd.objection_id)
     try:
-        check_investigator(ObjectionStatus(o["status"]), o["assigned_to"], tx.actor)
+        check_investigator(
+            ObjectionStatus(o["status"]),
+            o["assigned_to"],
+            tx.actor,
+            registered=await tx.repo.has_duty(tx.actor, StaffDuty.INVESTIGATOR),
+        )
     except WorkflowError as e:
         raise workflow_refusal(e) from None
     identity = json.loads(

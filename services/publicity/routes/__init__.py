@@ -7,14 +7,16 @@ call what (every route has an entry; the shared Authorizer refuses anything else
 - ``staff``: bureau staff and operations: every publicity, archived copies with outcomes, readiness;
 - ``graduates``: the graduate programme: unit staff open their unit's list; the public reads it;
 - ``investigation``: bureau staff: objections, their investigation and — for the assigned investigator
-  only, with a logged reason — the reporter's identity; operations: the identity access log.
+  only, while the objection is open, with a logged reason — the reporter's identity; operations: the
+  identity access log;
+- ``roster``: who may assign objections (supervisors) and who may be given one (investigators).
 """
 
 from __future__ import annotations
 
 from fastapi import APIRouter
 
-from services.publicity.routes import graduates, investigation, objection_form, pages, public, staff
+from services.publicity.routes import graduates, investigation, objection_form, pages, public, roster, staff
 from shared.api.auth import PermissionTable, Role, roles
 
 router = APIRouter()
@@ -23,6 +25,7 @@ for _r in (
     objection_form.router,
     staff.router,
     investigation.router,
+    roster.router,
     pages.router,
     graduates.router,
 ):
@@ -59,6 +62,11 @@ PERMISSIONS: PermissionTable = {
     ("POST", "/v1/objections/{objection_id}/assign"): INVESTIGATION,
     ("POST", "/v1/objections/{objection_id}/decision"): INVESTIGATION,
     ("POST", "/v1/objections/{objection_id}/reporter-identity"): INVESTIGATION,
+    # the objection staff roster: read by staff and operations; changed by operations (supervisors) or a
+    # supervisor (investigators), which the use case checks
+    ("GET", "/v1/objection-staff"): STAFF_OR_OPS,
+    ("PUT", "/v1/objection-staff/{duty}/{account_id}"): STAFF_OR_OPS,
+    ("DELETE", "/v1/objection-staff/{duty}/{account_id}"): STAFF_OR_OPS,
 }
 
 __all__ = ["PERMISSIONS", "router"]

@@ -104,11 +104,22 @@ async def attachment(
     "/v1/objections/{objection_id}/assign",
     summary="Assign an investigator 指派核查人",
     response_model=ObjectionDetail,
-    responses={**NOT_FOUND, 409: {"description": "Already decided"}},
+    responses={
+        **NOT_FOUND,
+        403: {"description": "Not a supervisor (`not_supervisor`)"},
+        409: {
+            "description": "Already decided (`objection_decided`), or assigning to oneself (`self_assignment`)"
+        },
+        422: {"description": "Not a registered investigator account (`unknown_investigator`)"},
+    },
 )
 async def assign(objection_id: ObjectionId, body: AssignIn, request: Request, ctx: CtxDep) -> ObjectionDetail:
-    """``received`` → ``assigned``: give the objection to an investigator (reassigning an open objection is
-    allowed). Recorded with who assigned and the note. 指派核查人。"""
+    """``received`` → ``assigned``: a supervisor (a bureau-staff account registered as ``supervisor`` at
+    ``/v1/objection-staff``) gives the objection to a registered ``investigator``, never to themself;
+    reassigning an open objection is allowed. Recorded with who assigned and the note.
+
+    指派核查人：仅限已登记的督办负责人指派给已登记的核查人员，不得指派给本人。
+    """
     o = await ctx.run(
         uc.assign_objection,
         uc.AssignObjection(objection_id, body.investigator, body.note),
@@ -162,15 +173,21 @@ async def decide(objection_id: ObjectionId, body: DecisionIn, request: Request, 
     "/v1/objections/{objection_id}/reporter-identity",
     summary="Unseal the reporter's identity 查看举报人身份",
     response_model=UnsealOut,
-    responses={**NOT_FOUND, 403: {"description": "Not the objection's assigned investigator"}},
+    responses={
+        **NOT_FOUND,
+        403: {"description": "Not the objection's assigned investigator"},
+        409: {"description": "The objection is decided (`objection_decided`): the identity stays sealed"},
+    },
 )
 async def reporter_identity(
     objection_id: ObjectionId, body: UnsealIn, request: Request, ctx: CtxDep
 ) -> JSONResponse:
     """The reporter's name, ID number and phone, for the investigator assigned to this objection only,
-    who must give a reason. Every unsealing is logged (who, when, why) before the identity is returned.
+    while the objection is open (409 ``objection_decided`` afterwards), who must give a reason. Every
+    unsealing is logged (who, when, why) before the identity is returned; supervisors read the log at
+    ``/v1/objections/{objection_id}/identity-access-log``.
 
-    仅限被指派的核查人员查看，须说明理由；每次查看均记录（谁、何时、为何）。
+    仅限被指派的核查人员在异议办结前查看，须说明理由；每次查看均记录（谁、何时、为何），督办负责人可查阅记录。
     """
     principal = principal_of(request)
     out = await ctx.run(

@@ -10,10 +10,13 @@ from services.publicity.domain.outcomes import (
     ObjectionStatus,
     Outcome,
     ReasonCode,
+    StaffDuty,
     WorkflowError,
     check_assign,
+    check_assigner,
     check_decide,
     check_investigator,
+    check_roster_change,
     decided_later,
     entry_outcome,
 )
@@ -121,10 +124,48 @@ def test_workflow_received_assigned_decided_by_the_assigned_investigator_only() 
     assert e.value.code == "objection_decided"
 
 
-def test_only_the_assigned_investigator_may_unseal_the_reporter() -> None:
-    check_investigator(A, "staff-1", "staff-1")
-    check_investigator(U, "staff-1", "staff-1")  # after the decision, for the record of the case
-    for assigned, actor in ((None, "staff-1"), ("staff-2", "staff-1")):
+def test_only_the_assigned_investigator_may_unseal_the_reporter_while_the_objection_is_open() -> None:
+    check_investigator(A, "staff-1", "staff-1", registered=True)
+    for assigned, actor, registered in (
+        (None, "staff-1", True),
+        ("staff-2", "staff-1", True),
+        ("staff-1", "staff-1", False),  # taken off the roster
+    ):
         with pytest.raises(WorkflowError) as e:
-            check_investigator(A, assigned, actor)
-        assert e.value.status == 403
+            check_investigator(A, assigned, actor, registered=registered)
+        assert e.value.status == 403 and e.value.code == "not_investigator"
+    for decided in (U, D):  # once decided the identity stays sealed, even for its investigator
+        with pytest.raises(WorkflowError) as e:
+            check_investigator(decided, "staff-1", "staff-1", registered=True)
+        assert e.value.status == 409 and e.value.code == "objection_decided"
+
+
+def test_only_a_supervisor_assigns_never_to_themself_and_only_to_a_registered_investigator() -> None:
+    check_assigner("boss", "staff-7", supervisor=True, registered_investigator=True)
+    cases = {
+        ("staff-7", "staff-7", False, True): (403, "not_supervisor"),  # staff assigning to themself
+        ("staff-2", "staff-7", False, True): (403, "not_supervisor"),
+        ("boss", "boss", True, True): (409, "self_assignment"),
+        ("boss", "staff-99", True, False): (422, "unknown_investigator"),
+    }
+    for (actor, investigator, supervisor, registered), expected in cases.items():
+        with pytest.raises(WorkflowError) as e:
+            check_assigner(actor, investigator, supervisor=supervisor, registered_investigator=registered)
+        assert (e.value.status, e.value.code) == expected, (actor, investigator)
+
+
+def test_operations_register_supervisors_and_supervisors_register_investigators_never_themselves() -> None:
+    SUP, INV = StaffDuty.SUPERVISOR, StaffDuty.INVESTIGATOR
+    check_roster_change(SUP, "boss", "ops-1", operations=True, supervisor=False)
+    check_roster_change(INV, "staff-7", "ops-1", operations=True, supervisor=False)
+    check_roster_change(INV, "staff-7", "boss", operations=False, supervisor=True)
+    cases = {
+        (SUP, "boss", "boss", False, True): (403, "not_allowed"),  # a supervisor does not make supervisors
+        (SUP, "staff-2", "staff-2", False, False): (403, "not_allowed"),
+        (INV, "staff-2", "staff-2", False, False): (403, "not_allowed"),  # plain staff change nothing
+        (INV, "boss", "boss", False, True): (409, "own_duty"),
+    }
+    for (duty, account, actor, ops, sup), expected in cases.items():
+        with pytest.raises(WorkflowError) as e:
+            check_roster_change(duty, account, actor, operations=ops, supervisor=sup)
+        assert (e.value.status, e.value.code) == expected, (duty, account, actor)

@@ -38,6 +38,7 @@ def columns(table: sa.Table, *, without: tuple[str, ...] = ()) -> set[str]:
         (records.AttachmentMetaRecord, columns(tables.attachments, without=("content",))),
         (records.IdentityAccessRecord, columns(tables.identity_access_log)),
         (records.RateBucketRecord, columns(tables.rate_buckets)),
+        (records.StaffDutyRecord, columns(tables.objection_staff)),
         (records.GraduateCandidateRecord, columns(tables.graduate_candidates)),
         (records.GraduateEntryRow, {"entry_no", "name", "age", "university", "education"}),
     ],
@@ -53,6 +54,7 @@ def test_nullable_columns_are_optional_in_their_record() -> None:
         (records.EntryRecord, tables.entries),
         (records.ObjectionRecord, tables.objections),
         (records.IdentityAccessRecord, tables.identity_access_log),
+        (records.StaffDutyRecord, tables.objection_staff),
         (records.GraduateCandidateRecord, tables.graduate_candidates),
     ]:
         hints = get_type_hints(record)
