@@ -350,21 +350,35 @@ class PointsRound:
         obj = objs["items"][0]
         if reporter in str(objs):
             raise ScenarioError("the reporter's ID number leaked into the objection list")
-        me = await _ok(await svc.intake.get("/v1/me", headers=_bearer(staff)))
+        # Publicity keeps who assigns and who investigates: operations register the supervisor (王审核),
+        # the supervisor registers an investigator; nobody assigns an objection to themself.
+        ops = await svc.operations_token()
+        investigator = await self._staff(ops, f"inv-{self.tag}", "李调查")
+
+        async def account_id(token: str) -> str:
+            me = await _ok(await svc.intake.get("/v1/me", headers=_bearer(token)))
+            return str(me.get("account_id") or me.get("subject") or me.get("id"))
+
+        supervisor_id, investigator_id = await account_id(staff), await account_id(investigator)
+        await _ok(
+            await svc.publicity.put(f"/v1/objection-staff/supervisor/{supervisor_id}", headers=_bearer(ops))
+        )
+        await _ok(
+            await svc.publicity.put(
+                f"/v1/objection-staff/investigator/{investigator_id}", headers=_bearer(staff)
+            )
+        )
         await _ok(
             await svc.publicity.post(
                 f"/v1/objections/{_id(obj, 'objection_id')}/assign",
                 headers=_bearer(staff),
-                json={
-                    "investigator": me.get("account_id") or me.get("subject") or me.get("id"),
-                    "note": "住所核查",
-                },
+                json={"investigator": investigator_id, "note": "住所核查"},
             )
         )
         await _ok(
             await svc.publicity.post(
                 f"/v1/objections/{_id(obj, 'objection_id')}/decision",
-                headers=_bearer(staff),
+                headers=_bearer(investigator),
                 json={
                     "decision": "upheld",
                     "note": "经住建部门核实，房产证系伪造。",
