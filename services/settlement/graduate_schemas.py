@@ -120,6 +120,27 @@ class DeadlineOut(BaseModel):
     warn_from: date
 
 
+class ApprovalFormOut(BaseModel):
+    """The approval form the supervising unit hands in for the 《接收函》 when the bureau approves
+    (第十七条(五): 《XX年非北京生源毕业生进京审批表》一式三份换取接收函)."""
+
+    title: str = Field(
+        description="The form's title with Y, the year of introduction.",
+        examples=["2025年非北京生源毕业生进京审批表"],
+    )
+    copies: int = Field(description="Copies handed in (一式三份).", examples=[3])
+    number: str = Field(
+        description="The form's number: series SP with the year and sequence of the 《接收函》 it was "
+        "exchanged for (`GRD-2025-JS-000001` → `GRD-2025-SP-000001`), so gapless and unique.",
+        examples=["GRD-2025-SP-000001"],
+    )
+    receiving_letter_serial: str | None = Field(
+        description="The 《接收函》 issued in exchange.", examples=["GRD-2025-JS-000001"]
+    )
+    exchanged_at: datetime = Field(description="When the form was exchanged (the approval).")
+    exchanged_by: str = Field(description="The bureau staff member who approved and took the form.")
+
+
 class CaseOut(BaseModel):
     declaration_id: str = Field(examples=["GRD-DECL-000123"])
     status: CaseStatus
@@ -139,6 +160,11 @@ class CaseOut(BaseModel):
     decided_by: str | None
     decision_reason: str | None
     approval_deadline: DeadlineOut | None = Field(description="The bureau's 10-working-day deadline.")
+    approval_form: ApprovalFormOut | None = Field(
+        default=None,
+        description="The approval form (《<Y>年非北京生源毕业生进京审批表》, 3 copies) exchanged for the 《接收函》 "
+        "when the bureau approved; null for a case not approved (or approved before the exchange was recorded).",
+    )
     diploma_number: str | None
     degree_number: str | None
     reported_on: date | None

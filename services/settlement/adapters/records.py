@@ -278,6 +278,11 @@ class GraduateCaseChanges(TypedDict, total=False):
     decided_by: str | None
     decision_reason: str | None
     quota_unit_held: bool
+    approval_form_title: str | None
+    approval_form_copies: int | None
+    approval_form_number: str | None
+    approval_form_exchanged_at: datetime | None
+    approval_form_exchanged_by: str | None
     reported_on: date | None
     reported_by: str | None
     settlement_request_id: str | None
@@ -340,6 +345,11 @@ class GraduateCaseRecord(TypedDict):
     decided_by: str | None
     decision_reason: str | None
     quota_unit_held: bool
+    approval_form_title: str | None
+    approval_form_copies: int | None
+    approval_form_number: str | None
+    approval_form_exchanged_at: datetime | None
+    approval_form_exchanged_by: str | None
     reported_on: date | None
     reported_by: str | None
     settlement_request_id: str | None

@@ -312,6 +312,12 @@ graduate_cases = sa.Table(
     sa.Column("decided_by", sa.String(100)),
     sa.Column("decision_reason", sa.String(1000)),
     sa.Column("quota_unit_held", sa.Boolean, nullable=False, server_default=sa.false()),
+    # the approval form exchanged for the 《接收函》 on approval (第十七条(五), migration 0006)
+    sa.Column("approval_form_title", sa.String(100)),
+    sa.Column("approval_form_copies", sa.Integer),
+    sa.Column("approval_form_number", sa.String(50), unique=True),
+    sa.Column("approval_form_exchanged_at", sa.DateTime(timezone=True)),
+    sa.Column("approval_form_exchanged_by", sa.String(100)),
     # reporting for duty (第十七条(六))
     sa.Column("reported_on", sa.Date),
     sa.Column("reported_by", sa.String(100)),
@@ -337,6 +343,14 @@ graduate_cases = sa.Table(
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
     sa.CheckConstraint(
         "status IN (" + ", ".join(f"'{s}'" for s in GRADUATE_CASE_STATUSES) + ")", name="status"
+    ),
+    sa.CheckConstraint(
+        "(approval_form_number IS NULL AND approval_form_title IS NULL AND approval_form_copies IS NULL"
+        " AND approval_form_exchanged_at IS NULL AND approval_form_exchanged_by IS NULL)"
+        " OR (approval_form_number IS NOT NULL AND approval_form_title IS NOT NULL"
+        " AND approval_form_copies > 0 AND approval_form_exchanged_at IS NOT NULL"
+        " AND approval_form_exchanged_by IS NOT NULL)",
+        name="approval_form_complete",
     ),
     sa.Index("ix_graduate_cases_unit_status", "supervising_unit_id", "status"),
     sa.Index("ix_graduate_cases_due", "due_at", postgresql_where=sa.text("status = 'submitted'")),

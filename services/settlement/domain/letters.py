@@ -8,7 +8,10 @@ Points programme (seed 004):
 
 Graduate programme (seed 000): 《接收函》 (receiving letter, series JS) when the bureau approves an introduction
 (第十七条(五)), and 《非北京生源毕业生报户口介绍信》 (hukou letter, series HK) when the settlement check of Y+1
-has passed (第十七条(七)): ``GRD-2025-JS-000001``.
+has passed (第十七条(七)): ``GRD-2025-JS-000001``. The approval exchanges the unit's
+《<Y>年非北京生源毕业生进京审批表》 (3 copies, 第十七条(五)) for the 《接收函》: the form is numbered after the letter
+it was exchanged for, series SP with the letter's year and sequence (``GRD-2025-SP-000001`` for
+``GRD-2025-JS-000001``), so its numbers are gapless and unique as the letters' are.
 
 Serial numbers: ``<programme>-<year of issue>-<series>-<sequence>``, e.g. ``PTS-2022-QC-000001``. Each
 (programme, letter type, year of issue) is one series numbered 1, 2, 3 … with no gaps and no duplicates;
@@ -127,3 +130,26 @@ def parse_serial(value: str) -> SerialNumber:
     if not m or int(m.group(4)) < 1:
         raise ValueError("not a serial number of the form PTS-2022-QC-000001")
     return SerialNumber(_PROGRAM_BY_CODE[m.group(1)], int(m.group(2)), m.group(3), int(m.group(4)))
+
+
+# ---- the approval form exchanged for the 《接收函》 (seed 000 第十七条(五)) -------------------------------
+
+APPROVAL_FORM_SERIES = "SP"
+APPROVAL_FORM_COPIES = 3
+
+
+def approval_form_title(year: int) -> str:
+    """``approval_form_title(2025)`` → ``2025年非北京生源毕业生进京审批表`` (Y, the year of introduction)."""
+    if not 1000 <= year <= 9999:
+        raise ValueError(f"year out of range: {year}")
+    return f"{year}年非北京生源毕业生进京审批表"
+
+
+def approval_form_number(receiving_serial: str) -> str:
+    """The number of the approval form exchanged for the 《接收函》 ``receiving_serial``: the same programme,
+    year and sequence in series SP (``GRD-2025-JS-000001`` → ``GRD-2025-SP-000001``). ``ValueError`` if the
+    serial is not a receiving letter's."""
+    s = parse_serial(receiving_serial)
+    if s.kind is not RECEIVING_LETTER:
+        raise ValueError(f"{receiving_serial} is not the serial number of a receiving letter (接收函)")
+    return format_serial(s.program, s.year, APPROVAL_FORM_SERIES, s.sequence)

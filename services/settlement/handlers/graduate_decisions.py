@@ -1,6 +1,7 @@
 """The bureau's decision on an introduction (第十七条(五)): the supervising unit submits a cleared case, the
 bureau decides by 24:00 of the 10th working day after receipt (shared.calendar.approval_deadline, calendar
-version stored), and an approval uses the quota unit and issues the 《接收函》 in the same transaction."""
+version stored), and an approval uses the quota unit and issues the 《接收函》 in exchange for the approval form
+(《<Y>年非北京生源毕业生进京审批表》, 3 copies), recorded on the case, in the same transaction."""
 
 from __future__ import annotations
 
@@ -11,8 +12,15 @@ from services.settlement.adapters.records import GraduateCaseRecord, LetterFacts
 from services.settlement.context import Tx
 from services.settlement.domain import chinese_date
 from services.settlement.domain.graduates import CaseStatus, submission_readiness
-from services.settlement.domain.letters import RECEIVING_LETTER, LetterKind
+from services.settlement.domain.letters import (
+    APPROVAL_FORM_COPIES,
+    RECEIVING_LETTER,
+    LetterKind,
+    approval_form_number,
+    approval_form_title,
+)
 from services.settlement.domain.quota import uses_quota
+from services.settlement.handlers.common import audit
 from services.settlement.handlers.graduate_cases import (
     CaseView,
     calendar_unknown,
@@ -108,8 +116,9 @@ class ApproveCase:
 
 async def approve_case(tx: Tx, cmd: ApproveCase) -> CaseView:
     """Approve: a ``counted`` graduate takes one unit of the unit's quota for the year (409
-    ``quota_exhausted`` when none is left: nothing changes); the 《接收函》 is issued; ``graduate.decided``
-    and ``letter.issued`` are emitted — all in this transaction."""
+    ``quota_exhausted`` when none is left: nothing changes); the 《接收函》 is issued in exchange for the
+    approval form, which the case records (title with Y, 3 copies, number after the letter's serial, when,
+    by whom); ``graduate.decided`` and ``letter.issued`` are emitted — all in this transaction."""
     case = await load_case(tx, cmd.declaration_id)
     require_status(case, CaseStatus.SUBMITTED, action="approve")
     if not case["eligible"] or case["quota_treatment"] is None:
@@ -136,8 +145,40 @@ async def approve_case(tx: Tx, cmd: ApproveCase) -> CaseView:
         },
     )
     await _decided(tx, case, "approved", cmd.note)
-    await issue_graduate_letter(tx, RECEIVING_LETTER, case)
+    letter = await issue_graduate_letter(tx, RECEIVING_LETTER, case)
+    case = await exchange_approval_form(tx, case, year, letter)
     return await view_of(tx, case)
+
+
+async def exchange_approval_form(
+    tx: Tx, case: GraduateCaseRecord, year: int, letter: LetterRecord
+) -> GraduateCaseRecord:
+    """Record the approval form (《<Y>年非北京生源毕业生进京审批表》, 3 copies) the unit hands in for the
+    《接收函》 ``letter`` (第十七条(五)): numbered after the letter (``GRD-2025-JS-000001`` →
+    ``GRD-2025-SP-000001``), exchanged now by the approver; audited."""
+    number = approval_form_number(letter["serial_number"])
+    title = approval_form_title(year)
+    case = await tx.repo.update_case(
+        case["declaration_id"],
+        {
+            "approval_form_title": title,
+            "approval_form_copies": APPROVAL_FORM_COPIES,
+            "approval_form_number": number,
+            "approval_form_exchanged_at": tx.now,
+            "approval_form_exchanged_by": tx.actor,
+            "updated_at": tx.now,
+        },
+    )
+    await audit(
+        tx,
+        "graduate.approval_form_exchanged",
+        case["declaration_id"],
+        title=title,
+        copies=APPROVAL_FORM_COPIES,
+        number=number,
+        receiving_letter=letter["serial_number"],
+    )
+    return case
 
 
 @dataclass(frozen=True)

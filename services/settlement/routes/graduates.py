@@ -15,8 +15,10 @@ from fastapi import APIRouter, Path, Query, Request
 from services.settlement import handlers
 from services.settlement.adapters.page import Page
 from services.settlement.domain.graduates import DeadlineState, DeadlineView
+from services.settlement.domain.letters import RECEIVING_LETTER
 from services.settlement.graduate_schemas import (
     UNIT_ID_PATTERN,
+    ApprovalFormOut,
     CaseOut,
     CasePage,
     CaseStatus,
@@ -94,11 +96,29 @@ def _deadline(
     )
 
 
+def _approval_form(v: handlers.CaseView) -> ApprovalFormOut | None:
+    c = v.case
+    number, title, copies = c["approval_form_number"], c["approval_form_title"], c["approval_form_copies"]
+    at, by = c["approval_form_exchanged_at"], c["approval_form_exchanged_by"]
+    if number is None or title is None or copies is None or at is None or by is None:
+        return None
+    letter = next((x for x in v.letters if x["letter_type"] == RECEIVING_LETTER.code), None)
+    return ApprovalFormOut(
+        title=title,
+        copies=copies,
+        number=number,
+        receiving_letter_serial=letter["serial_number"] if letter else None,
+        exchanged_at=at,
+        exchanged_by=by,
+    )
+
+
 def case_out(v: handlers.CaseView) -> CaseOut:
     c = v.case
     return CaseOut.model_validate(
         {
             **c,
+            "approval_form": _approval_form(v),
             "approval_deadline": _deadline(
                 v.deadline,
                 c["received_on"],
@@ -166,9 +186,11 @@ async def overdue_cases(request: Request, limit: Limit = 50, offset: Offset = 0)
 )
 async def get_case(request: Request, declaration_id: ApplicationIdPath) -> CaseOut:
     """A case: the graduate, the assessment, the publicity outcome, the bureau's deadline and decision,
+    the approval form exchanged for the 《接收函》 (`approval_form`: 《<Y>年非北京生源毕业生进京审批表》, 3 copies,
+    its number `GRD-<year>-SP-<n>` after the letter's serial, when and by whom; null if never approved),
     reporting for duty, the settlement check and the letters.
 
-    案件详情。
+    案件详情（含以《进京审批表》一式三份换取《接收函》的记录）。
     """
     cmd = handlers.GetCase(declaration_id)
     return case_out(await context(request).run(handlers.get_case, cmd, actor=actor(request)))
@@ -184,10 +206,12 @@ async def approve_case(request: Request, declaration_id: ApplicationIdPath, body
     """Approve a submitted case (第十七条(五)). A `counted` graduate uses one unit of the supervising unit's
     quota for the year, in the same transaction (`409 quota_exhausted` with the units left when none is:
     nothing changes); `not_counted`, `separate_plan` and `direct` use none. Issues the 《接收函》
-    (`GRD-<year>-JS-<n>`, PDF with QR code at `/v1/letters/{serial}/pdf`); emits `graduate.decided` and
+    (`GRD-<year>-JS-<n>`, PDF with QR code at `/v1/letters/{serial}/pdf`) in exchange for the approval form
+    (《<Y>年非北京生源毕业生进京审批表》, 3 copies), recorded on the case as `approval_form` (number
+    `GRD-<year>-SP-<n>`, the letter's sequence; exchanged now, by the approver); emits `graduate.decided` and
     `letter.issued` (`receiving_letter`).
 
-    核准引进：占用指标（如适用）并出具《接收函》。
+    核准引进：占用指标（如适用），以《进京审批表》一式三份换取《接收函》。
     """
     cmd = handlers.ApproveCase(declaration_id, body.note)
     return case_out(await context(request).run(handlers.approve_case, cmd, actor=actor(request)))

@@ -266,3 +266,50 @@ async def test_a_later_assessment_finding_the_graduate_ineligible_blocks_the_app
         assert r.status_code == 200 and r.json()["status"] == "refused"
         acct = (await http.get(f"/v1/quotas/{Y}/units/{UNIT}", headers=staff)).json()
         assert (acct["used"], acct["remaining"]) == (0, 1)
+
+
+async def test_the_approval_records_the_approval_form_exchanged_for_the_receiving_letter(env: Env) -> None:
+    """第十七条(五): the unit's 《<Y>年非北京生源毕业生进京审批表》 (3 copies) is exchanged for the 《接收函》 on
+    approval, numbered after the letter; a refused case has no exchange."""
+    env.clock.set(SUBMITTED_AT)
+    async with env.http() as http:
+        staff = env.token()
+        await allocate(env, http, 2)
+        for n, decl in enumerate(("GD-F1", "GD-F2", "GD-F3"), start=1):
+            case = await submitted_case(env, http, decl, n)
+            assert case["approval_form"] is None  # not yet decided
+
+        for decl in ("GD-F1", "GD-F2"):
+            r = await http.post(f"/v1/graduate-cases/{decl}/approve", json={}, headers=staff)
+            assert r.status_code == 200, r.text
+        r = await http.post(
+            "/v1/graduate-cases/GD-F3/refuse", json={"reason": "专业与岗位不符"}, headers=staff
+        )
+        assert r.status_code == 200 and r.json()["status"] == "refused"
+
+        for decl, seq in (("GD-F1", 1), ("GD-F2", 2)):
+            case = (await http.get(f"/v1/graduate-cases/{decl}", headers=staff)).json()
+            (letter,) = case["letters"]
+            assert letter["serial_number"] == f"GRD-2025-JS-00000{seq}"
+            assert case["approval_form"] == {
+                "title": "2025年非北京生源毕业生进京审批表",
+                "copies": 3,
+                "number": f"GRD-2025-SP-00000{seq}",
+                "receiving_letter_serial": letter["serial_number"],
+                "exchanged_at": case["decided_at"],
+                "exchanged_by": case["decided_by"],
+            }
+            assert case["decided_by"] and datetime.fromisoformat(case["decided_at"]) == SUBMITTED_AT
+        # The unit sees the exchange on its own case too.
+        mine = await http.get(f"/v1/supervising-units/{UNIT}/graduate-cases", headers=unit_token(env))
+        forms = {c["declaration_id"]: c["approval_form"] for c in mine.json()["items"]}
+        assert forms["GD-F1"]["number"] == "GRD-2025-SP-000001" and forms["GD-F3"] is None
+
+        refused = (await http.get("/v1/graduate-cases/GD-F3", headers=staff)).json()
+        assert (
+            refused["status"] == "refused" and refused["approval_form"] is None and refused["letters"] == []
+        )
+
+        spec = (await http.get("/openapi.json")).json()["components"]["schemas"]
+        assert "审批表" in spec["CaseOut"]["properties"]["approval_form"]["description"]
+        assert set(spec["ApprovalFormOut"]["required"]) >= {"title", "copies", "number", "exchanged_at"}

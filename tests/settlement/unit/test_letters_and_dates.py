@@ -13,7 +13,13 @@ from services.settlement.domain import (
     format_serial,
     parse_serial,
 )
-from services.settlement.domain.letters import LETTER_KINDS, SerialNumber
+from services.settlement.domain.letters import (
+    APPROVAL_FORM_COPIES,
+    LETTER_KINDS,
+    SerialNumber,
+    approval_form_number,
+    approval_form_title,
+)
 
 
 def test_serial_number_carries_programme_year_series_and_a_zero_padded_sequence() -> None:
@@ -116,3 +122,12 @@ def test_birth_year_month_as_printed_on_letters() -> None:
     assert chinese_year_month("1985-03") == "1985年3月"
     with pytest.raises(ValueError):
         chinese_year_month("1985-13")
+
+
+def test_the_approval_form_is_numbered_after_the_receiving_letter_it_was_exchanged_for() -> None:
+    assert approval_form_title(2025) == "2025年非北京生源毕业生进京审批表" and APPROVAL_FORM_COPIES == 3
+    assert approval_form_number("GRD-2025-JS-000001") == "GRD-2025-SP-000001"
+    assert approval_form_number("GRD-2026-JS-1234567") == "GRD-2026-SP-1234567"
+    for not_a_receiving_letter in ("GRD-2025-HK-000001", "PTS-2025-SL-000001", "JS-1"):
+        with pytest.raises(ValueError):
+            approval_form_number(not_a_receiving_letter)
