@@ -27,7 +27,8 @@ def new_metadata() -> sa.MetaData:
 
 
 def add_messaging_tables(md: sa.MetaData) -> None:
-    """Outbox, inbox and dead-letter tables: part of every service's first migration."""
+    """Outbox, inbox and dead-letter tables (every service's first migration) and the audit log (its own
+    migration, ``shared.migrations_common.create_audit_chain``)."""
     sa.Table(
         "outbox",
         md,
@@ -75,6 +76,21 @@ def add_messaging_tables(md: sa.MetaData) -> None:
             "consumer", "event_id", "topic", "partition", "offset", name="uq_dead_letters_consumer"
         ),
         sa.CheckConstraint("status IN ('open', 'replayed')", name="status"),
+    )
+
+    sa.Table(
+        "audit_chain",
+        md,
+        sa.Column("seq", sa.BigInteger, sa.Identity(always=False), primary_key=True),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("actor", sa.String(100), nullable=False),
+        sa.Column("action", sa.String(200), nullable=False),
+        sa.Column("subject", sa.String(200)),
+        sa.Column("detail", JSONB, nullable=False),
+        sa.Column("prev_digest", sa.String(64), nullable=False),
+        sa.Column("digest", sa.String(64), nullable=False),
+        sa.Index("ix_audit_chain_subject", "subject", "seq"),
+        sa.Index("ix_audit_chain_actor", "actor", "seq"),
     )
 
 

@@ -66,3 +66,27 @@ def drop_messaging_tables() -> None:
     op.drop_table("inbox")
     op.drop_index("ix_outbox_unpublished", table_name="outbox")
     op.drop_table("outbox")
+
+
+def create_audit_chain() -> None:
+    """The hash-chained audit log (``shared.audit``), as ``shared.db`` declares it."""
+    op.create_table(
+        "audit_chain",
+        sa.Column("seq", sa.BigInteger(), sa.Identity(always=False), nullable=False),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("actor", sa.String(length=100), nullable=False),
+        sa.Column("action", sa.String(length=200), nullable=False),
+        sa.Column("subject", sa.String(length=200), nullable=True),
+        sa.Column("detail", postgresql.JSONB(), nullable=False),
+        sa.Column("prev_digest", sa.String(length=64), nullable=False),
+        sa.Column("digest", sa.String(length=64), nullable=False),
+        sa.PrimaryKeyConstraint("seq", name=op.f("pk_audit_chain")),
+    )
+    op.create_index("ix_audit_chain_subject", "audit_chain", ["subject", "seq"])
+    op.create_index("ix_audit_chain_actor", "audit_chain", ["actor", "seq"])
+
+
+def drop_audit_chain() -> None:
+    op.drop_index("ix_audit_chain_actor", table_name="audit_chain")
+    op.drop_index("ix_audit_chain_subject", table_name="audit_chain")
+    op.drop_table("audit_chain")

@@ -1,6 +1,6 @@
 """What every service is made of: its context (built at start-up), the app factory with
 health, readiness, errors, permissions and the operations endpoints, the worker runner,
-the migration runner and the ``python -m services.<name> api|worker|migrate|republish`` entry point.
+the migration runner and the ``python -m services.<name> api|worker|migrate|republish|…`` entry point.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from fastapi.responses import JSONResponse
 from pydantic import AwareDatetime, BaseModel, Field
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from shared import audit
 from shared.api.auth import Authorizer, PermissionTable, Principal, Role, roles
 from shared.api.errors import ERROR_RESPONSES, ApiError, Conflict, Invalid, NotFound, install_error_handlers
 from shared.api.limits import BodyLimit
@@ -89,12 +90,16 @@ class ServiceContext(Generic[S, RtT, RepoT]):
         actor: str,
         correlation_id: str | None = None,
     ) -> T:
-        """Run one use case in its own transaction (an endpoint's only call)."""
+        """Run one use case in its own transaction (an endpoint's only call), audited at its end."""
         async with self.transaction(actor=actor, correlation_id=correlation_id) as tx:
-            return await handler(tx, command)
+            result = await handler(tx, command)
+            await audit.append(tx.session, audit.use_case_entry(self.settings, handler, command, tx))
+            return result
 
     def tx_for(self, d: Delivery, *, actor: str = SYSTEM) -> Tx[RepoT, RtT]:
-        """The use-case view of a Kafka delivery: its inbox transaction, its time, its causation."""
+        """The use-case view of a Kafka delivery: its inbox transaction, its time, its causation; audited."""
+        e, now = d.envelope, self.clock.now()
+        audit.append_at_commit(d.session, audit.event_entry(now, actor, d))
 
         async def emit(data: EventData, subject: str) -> Envelope:
             return await d.emit(data, subject=subject)
@@ -103,9 +108,9 @@ class ServiceContext(Generic[S, RtT, RepoT]):
             d.session,
             self.repository(d.session),
             self.runtime,
-            self.clock.now(),
+            now,
             actor,
-            d.envelope.correlation_id,
+            e.correlation_id,
             emit,
         )
 
@@ -178,6 +183,7 @@ OPS_PERMISSIONS: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/v1/ops/calendar"): roles(Role.OPERATIONS_ADMIN, Role.BUREAU_STAFF),
     ("PUT", "/v1/ops/calendar/years/{year}"): roles(Role.OPERATIONS_ADMIN),
     ("POST", "/v1/ops/outbox/republish"): roles(Role.OPERATIONS_ADMIN),
+    ("GET", "/v1/ops/audit"): roles(Role.OPERATIONS_ADMIN, Role.BUREAU_STAFF),  # who saw or changed a case
 }
 
 
@@ -392,18 +398,12 @@ def ops_router(get_ctx: Callable[[Request], AnyContext], authorize: Any) -> APIR
                 y = cal.schedule(year)
             except CalendarYearUnknown as e:
                 raise NotFound("calendar_year_unknown", str(e)) from None
-            sched = CalendarYearOut(
-                year=year,
-                source=y.source,
-                holidays=sorted(y.holidays),
-                make_up_working_days=sorted(y.make_up_working_days),
-            )
+            days, extra = sorted(y.holidays), sorted(y.make_up_working_days)
+            sched = CalendarYearOut(year=year, source=y.source, holidays=days, make_up_working_days=extra)
         path = operator_file()
+        where = str(path) if path else None
         return CalendarOut(
-            data_version=cal.data_version,
-            years=list(cal.known_years),
-            operator_file=str(path) if path else None,
-            schedule=sched,
+            data_version=cal.data_version, years=list(cal.known_years), operator_file=where, schedule=sched
         )
 
     @r.put(
@@ -506,6 +506,7 @@ def create_service_app(
         return response
 
     app.include_router(ops_router(get_context, authorize))
+    app.include_router(audit.audit_router(get_context, authorize))
     for router in routers:
         app.include_router(router, dependencies=[Depends(authorize)])
     return app
@@ -635,6 +636,9 @@ def migrate(settings: ServiceSettings, migrations_dir: Path, revision: str = "he
 # ---- entry point ----------------------------------------------------------------------------
 
 
+BUILTIN_COMMANDS = ("api", "worker", "migrate", "republish", "audit-verify")
+
+
 def service_main(
     argv: Sequence[str] | None,
     *,
@@ -646,8 +650,7 @@ def service_main(
     extra_commands: dict[str, Callable[[list[str]], int]] | None = None,
 ) -> int:
     parser = argparse.ArgumentParser(prog=f"python -m services.{name}")
-    commands = ["api", "worker", "migrate", "republish", *sorted((extra_commands or {}).keys())]
-    parser.add_argument("command", choices=commands)
+    parser.add_argument("command", choices=[*BUILTIN_COMMANDS, *sorted((extra_commands or {}).keys())])
     args, rest = parser.parse_known_args(argv)
     if extra_commands and args.command in extra_commands:
         return extra_commands[args.command](rest)
@@ -658,6 +661,8 @@ def service_main(
         rows = asyncio.run(_republish(settings, since))
         print(f"{name}: {rows} outbox rows since {since.isoformat()} will be sent again by the relay")
         return 0
+    if args.command == "audit-verify":
+        return audit.print_verdict(name, asyncio.run(audit.verify_database(settings)))
     if args.command == "migrate":
         migrate(settings, migrations_dir)
         log.info("%s database migrated to head", name)
@@ -665,12 +670,10 @@ def service_main(
     if args.command == "api":
         import uvicorn
 
-        uvicorn.run(
-            create_app(settings), host=settings.host, port=settings.port, log_config=None, access_log=False
-        )
+        app = create_app(settings)
+        uvicorn.run(app, host=settings.host, port=settings.port, log_config=None, access_log=False)
         return 0
-    worker = create_worker(settings)
-    return asyncio.run(worker.run_forever())
+    return asyncio.run(create_worker(settings).run_forever())
 
 
 def _republish_since(name: str, rest: Sequence[str]) -> datetime:
