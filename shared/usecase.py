@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, Generic, TypeVar
+from typing import Generic, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -58,10 +58,3 @@ class Tx(Generic[RepoT, RtT]):
     async def emit(self, data: EventData, subject: str) -> Envelope:
         """Write an event to the outbox in this transaction; the relay publishes it after commit."""
         return await self._emitter(data, subject)
-
-
-def event_time(value: Any) -> datetime:
-    """A timezone-aware instant from an event field (events carry aware datetimes)."""
-    if not isinstance(value, datetime) or value.tzinfo is None:
-        raise TypeError(f"not an aware datetime: {value!r}")
-    return value

@@ -11,8 +11,9 @@ import logging
 
 import httpx
 
-from services.review.adapters.departments import DepartmentSet, RetryPolicy, build_departments
+from services.review.adapters.departments import DepartmentSet, build_departments
 from services.review.adapters.graduate_registries import GraduateRegistrySet, build_graduate_registries
+from services.review.adapters.http_lookup import LookupSettings, RetryPolicy
 from services.review.config import Settings
 from services.review.consumers import build_consumers
 from services.review.context import Ctx, build_service_context, evidence_key
@@ -21,13 +22,17 @@ from shared.clock import Clock
 from shared.service import Worker, periodic
 
 
-def make_departments(settings: Settings, ctx: Ctx) -> DepartmentSet:
-    return build_departments(
-        settings.registry_urls(),
-        ctx.clock,
+def _lookup_settings(settings: Settings) -> LookupSettings:
+    return LookupSettings(
         timeout_s=settings.department_timeout_s,
         connect_timeout_s=settings.department_connect_timeout_s,
-        policy=_policy(settings),
+        policy=RetryPolicy(
+            max_attempts=settings.department_max_attempts,
+            backoff_initial_s=settings.department_backoff_initial_s,
+            backoff_max_s=settings.department_backoff_max_s,
+            retry_after_max_s=settings.department_retry_after_max_s,
+            deadline_s=settings.department_deadline_s,
+        ),
         concurrency=settings.department_concurrency,
         breaker_failure_threshold=settings.breaker_failure_threshold,
         breaker_open_s=settings.breaker_open_s,
@@ -35,30 +40,14 @@ def make_departments(settings: Settings, ctx: Ctx) -> DepartmentSet:
     )
 
 
-def _policy(settings: Settings) -> RetryPolicy:
-    return RetryPolicy(
-        max_attempts=settings.department_max_attempts,
-        backoff_initial_s=settings.department_backoff_initial_s,
-        backoff_max_s=settings.department_backoff_max_s,
-        retry_after_max_s=settings.department_retry_after_max_s,
-        deadline_s=settings.department_deadline_s,
-    )
+def make_departments(settings: Settings, ctx: Ctx) -> DepartmentSet:
+    return build_departments(settings.registry_urls(), ctx.clock, _lookup_settings(settings))
 
 
 def make_graduate_registries(settings: Settings, ctx: Ctx) -> GraduateRegistrySet:
     """The education, company and social-insurance adapters of the graduate checks (own clients and
     breakers: a slow education registry does not hold up the points verification)."""
-    return build_graduate_registries(
-        settings.graduate_registry_urls(),
-        ctx.clock,
-        timeout_s=settings.department_timeout_s,
-        connect_timeout_s=settings.department_connect_timeout_s,
-        policy=_policy(settings),
-        concurrency=settings.department_concurrency,
-        breaker_failure_threshold=settings.breaker_failure_threshold,
-        breaker_open_s=settings.breaker_open_s,
-        digest_key=evidence_key(settings),
-    )
+    return build_graduate_registries(settings.graduate_registry_urls(), ctx.clock, _lookup_settings(settings))
 
 
 def create_worker(settings: Settings, clock: Clock | None = None) -> Worker:

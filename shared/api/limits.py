@@ -13,6 +13,7 @@ declared by each service beside its routes; every other route gets the default
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from typing import Any
 
@@ -21,6 +22,8 @@ from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.logging import correlation_id_var
+
+log = logging.getLogger(__name__)
 
 RouteKey = tuple[str, str]
 
@@ -128,10 +131,15 @@ class BodyLimit:
         try:
             await self.app(scope, limited_receive, guarded_send)
         except _TooLarge:
-            pass
-        except Exception:
+            pass  # raised by limited_receive itself: the 413 below is the answer
+        except Exception as e:
             if not exceeded:
                 raise
+            # The application failed on a body it was stopped from reading (a parser, a spooled form):
+            # that is the consequence of the limit, and the 413 below is the answer to it.
+            log.debug(
+                "%s %s: %s after the body limit was passed", scope["method"], scope["path"], type(e).__name__
+            )
         if exceeded and not started:
             for m in _too_large_response(limit):
                 await send(m)

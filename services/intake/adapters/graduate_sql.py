@@ -217,20 +217,15 @@ class GraduateQueries(SqlBase):
         revision: int | None = None,
         event_id: uuid.UUID | None = None,
     ) -> bool:
-        r = await self.s.execute(
-            pg_insert(graduate_timeline)
-            .values(
-                declaration_id=declaration_id,
-                at=at,
-                kind=kind,
-                data=data,
-                revision=revision,
-                event_id=event_id,
-            )
-            .on_conflict_do_nothing()
-            .returning(graduate_timeline.c.id)
+        return await self._append_timeline(
+            graduate_timeline,
+            {"declaration_id": declaration_id},
+            at=at,
+            kind=kind,
+            data=data,
+            revision=revision,
+            event_id=event_id,
         )
-        return r.scalar() is not None
 
     async def graduate_timeline(self, declaration_id: str) -> list[GraduateTimelineRecord]:
         rows = await self._all(

@@ -471,20 +471,15 @@ class IntakeRepository(GraduateQueries):
         revision: int | None = None,
         event_id: uuid.UUID | None = None,
     ) -> bool:
-        r = await self.s.execute(
-            pg_insert(timeline)
-            .values(
-                application_id=application_id,
-                at=at,
-                kind=kind,
-                data=data,
-                revision=revision,
-                event_id=event_id,
-            )
-            .on_conflict_do_nothing()
-            .returning(timeline.c.id)
+        return await self._append_timeline(
+            timeline,
+            {"application_id": application_id},
+            at=at,
+            kind=kind,
+            data=data,
+            revision=revision,
+            event_id=event_id,
         )
-        return r.scalar() is not None
 
     async def timeline(self, application_id: str) -> list[TimelineRecord]:
         rows = await self._all(

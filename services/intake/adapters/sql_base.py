@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import uuid
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 
@@ -23,3 +26,24 @@ class SqlBase:
         return int(
             await self.s.scalar(sa.select(sa.func.count()).select_from(q.order_by(None).subquery())) or 0
         )
+
+    async def _append_timeline(
+        self,
+        table: sa.Table,
+        key: dict[str, str],
+        *,
+        at: datetime,
+        kind: str,
+        data: dict[str, Any],
+        revision: int | None,
+        event_id: uuid.UUID | None,
+    ) -> bool:
+        """One entry of a case's timeline (points application or graduate declaration); False when the
+        event it records was already there (the same event id: a redelivery)."""
+        r = await self.s.execute(
+            pg_insert(table)
+            .values(**key, at=at, kind=kind, data=data, revision=revision, event_id=event_id)
+            .on_conflict_do_nothing()
+            .returning(table.c.id)
+        )
+        return r.scalar() is not None

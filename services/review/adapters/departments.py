@@ -24,12 +24,19 @@ import httpx
 import orjson
 from pydantic import BaseModel, ConfigDict, Field
 
+from services.review.adapters.http_lookup import (
+    AdapterSet,
+    LookupSettings,
+    Outcome,
+    ResilientLookup,
+    build_adapters,
+    make_digest,
+)
 from services.review.adapters.http_lookup import DepartmentUnavailable as DepartmentUnavailable
 from services.review.adapters.http_lookup import Evidence as Evidence
-from services.review.adapters.http_lookup import Outcome, ResilientLookup, make_digest
 from services.review.adapters.http_lookup import RetryPolicy as RetryPolicy
 from services.review.adapters.resilience import CircuitBreaker
-from services.review.domain.model import Department
+from services.review.domain.model import DEPARTMENTS, Department
 from shared.clock import Clock
 from shared.policy import FACT_DISTRICTS
 
@@ -453,48 +460,32 @@ class HttpDepartmentAdapter(ResilientLookup):
         return CheckResult(self.department, outcome, data, evidence)
 
 
-@dataclass
-class DepartmentSet:
-    """The four adapters and their HTTP clients (closed together)."""
+#: The four adapters of the points verification and their HTTP clients.
+DepartmentSet = AdapterSet[str, DepartmentAdapter]
 
-    adapters: dict[str, DepartmentAdapter]
-    clients: list[httpx.AsyncClient] = field(default_factory=list)
 
-    async def aclose(self) -> None:
-        for c in self.clients:
-            await c.aclose()
+def _department(name: str) -> Department:
+    for d in DEPARTMENTS:
+        if d == name:
+            return d
+    raise ValueError(f"unknown department {name!r}")
 
 
 def build_departments(
     urls: Mapping[str, str],
     clock: Clock,
-    *,
-    timeout_s: float,
-    connect_timeout_s: float,
-    policy: RetryPolicy,
-    concurrency: int,
-    breaker_failure_threshold: int,
-    breaker_open_s: float,
-    digest_key: bytes | None,
+    conn: LookupSettings,
     transports: Mapping[str, httpx.AsyncBaseTransport] | None = None,
 ) -> DepartmentSet:
-    adapters: dict[str, DepartmentAdapter] = {}
-    clients: list[httpx.AsyncClient] = []
-    for dept, url in urls.items():
-        client = httpx.AsyncClient(
-            base_url=url,
-            timeout=httpx.Timeout(timeout_s, connect=connect_timeout_s),
-            limits=httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency),
-            transport=(transports or {}).get(dept),
-        )
-        clients.append(client)
-        adapters[dept] = HttpDepartmentAdapter(
-            department=dept,  # type: ignore[arg-type]
+    def make(dept: str, client: httpx.AsyncClient, breaker: CircuitBreaker) -> DepartmentAdapter:
+        return HttpDepartmentAdapter(
+            department=_department(dept),
             client=client,
             clock=clock,
-            policy=policy,
-            breaker=CircuitBreaker(dept, failure_threshold=breaker_failure_threshold, open_s=breaker_open_s),
-            concurrency=concurrency,
-            digest_key=digest_key,
+            policy=conn.policy,
+            breaker=breaker,
+            concurrency=conn.concurrency,
+            digest_key=conn.digest_key,
         )
-    return DepartmentSet(adapters, clients)
+
+    return build_adapters(urls, conn, make, transports)

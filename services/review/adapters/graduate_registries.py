@@ -28,10 +28,13 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from services.review.adapters.departments import INSURANCE_BY_CODE, YYYYMM
 from services.review.adapters.http_lookup import (
+    AdapterSet,
     Evidence,
+    LookupSettings,
     Outcome,
     ResilientLookup,
     RetryPolicy,
+    build_adapters,
     make_digest,
 )
 from services.review.adapters.resilience import CircuitBreaker
@@ -271,50 +274,25 @@ class HttpRegistryAdapter(ResilientLookup):
         return RegistryResult(self.registry, outcome, data, evidence)
 
 
-@dataclass
-class GraduateRegistrySet:
-    """The three adapters of the graduate checks and their HTTP clients (closed together)."""
-
-    adapters: dict[Registry, GraduateRegistry]
-    clients: list[httpx.AsyncClient] = field(default_factory=list)
-
-    async def aclose(self) -> None:
-        for c in self.clients:
-            await c.aclose()
+#: The education, company and social-insurance adapters of the graduate checks and their HTTP clients.
+GraduateRegistrySet = AdapterSet[Registry, GraduateRegistry]
 
 
 def build_graduate_registries(
     urls: Mapping[Registry, str],
     clock: Clock,
-    *,
-    timeout_s: float,
-    connect_timeout_s: float,
-    policy: RetryPolicy,
-    concurrency: int,
-    breaker_failure_threshold: int,
-    breaker_open_s: float,
-    digest_key: bytes | None,
+    conn: LookupSettings,
     transports: Mapping[str, httpx.AsyncBaseTransport] | None = None,
 ) -> GraduateRegistrySet:
-    adapters: dict[Registry, GraduateRegistry] = {}
-    clients: list[httpx.AsyncClient] = []
-    for registry, url in urls.items():
-        client = httpx.AsyncClient(
-            base_url=url,
-            timeout=httpx.Timeout(timeout_s, connect=connect_timeout_s),
-            limits=httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency),
-            transport=(transports or {}).get(registry),
-        )
-        clients.append(client)
-        adapters[registry] = HttpRegistryAdapter(
+    def make(registry: Registry, client: httpx.AsyncClient, breaker: CircuitBreaker) -> GraduateRegistry:
+        return HttpRegistryAdapter(
             registry=registry,
             client=client,
             clock=clock,
-            policy=policy,
-            breaker=CircuitBreaker(
-                registry, failure_threshold=breaker_failure_threshold, open_s=breaker_open_s
-            ),
-            concurrency=concurrency,
-            digest_key=digest_key,
+            policy=conn.policy,
+            breaker=breaker,
+            concurrency=conn.concurrency,
+            digest_key=conn.digest_key,
         )
-    return GraduateRegistrySet(adapters, clients)
+
+    return build_adapters(urls, conn, make, transports)

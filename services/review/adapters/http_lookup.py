@@ -21,10 +21,10 @@ import hashlib
 import hmac
 import random
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Generic, Literal, TypeVar
 
 import httpx
 from pydantic import ValidationError
@@ -190,3 +190,57 @@ class ResilientLookup:
             if time.monotonic() - t0 + delay > self.policy.deadline_s:
                 raise DepartmentUnavailable(name, "deadline", evidence(error))
             await self.sleep(delay)
+
+
+# ---- building a set of adapters ------------------------------------------------------------------
+
+K = TypeVar("K", bound=str)
+A = TypeVar("A")
+
+
+@dataclass(frozen=True)
+class LookupSettings:
+    """How every adapter of a set talks to its registry (timeouts, retries, breaker, concurrency)."""
+
+    timeout_s: float
+    connect_timeout_s: float
+    policy: RetryPolicy
+    concurrency: int
+    breaker_failure_threshold: int
+    breaker_open_s: float
+    digest_key: bytes | None
+
+
+@dataclass
+class AdapterSet(Generic[K, A]):
+    """Adapters by registry and the HTTP clients they use (closed together)."""
+
+    adapters: dict[K, A]
+    clients: list[httpx.AsyncClient] = field(default_factory=list)
+
+    async def aclose(self) -> None:
+        for c in self.clients:
+            await c.aclose()
+
+
+def build_adapters(
+    urls: Mapping[K, str],
+    conn: LookupSettings,
+    make: Callable[[K, httpx.AsyncClient, CircuitBreaker], A],
+    transports: Mapping[str, httpx.AsyncBaseTransport] | None = None,
+) -> AdapterSet[K, A]:
+    """One client (its own connection pool) and one circuit breaker per registry, and its adapter."""
+    out: AdapterSet[K, A] = AdapterSet({})
+    for name, url in urls.items():
+        client = httpx.AsyncClient(
+            base_url=url,
+            timeout=httpx.Timeout(conn.timeout_s, connect=conn.connect_timeout_s),
+            limits=httpx.Limits(max_connections=conn.concurrency, max_keepalive_connections=conn.concurrency),
+            transport=(transports or {}).get(name),
+        )
+        out.clients.append(client)
+        breaker = CircuitBreaker(
+            name, failure_threshold=conn.breaker_failure_threshold, open_s=conn.breaker_open_s
+        )
+        out.adapters[name] = make(name, client, breaker)
+    return out

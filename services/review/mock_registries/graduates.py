@@ -27,7 +27,7 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from shared.validation import InvalidIdentifier, parse_credit_code, parse_resident_id
+from shared.validation import InvalidIdentifier, parse_credit_code, parse_resident_id, synthetic_resident_id
 
 #: Universities: name, 5-digit school code, in Beijing.
 UNIVERSITIES: tuple[tuple[str, str, bool], ...] = (
@@ -234,10 +234,14 @@ class GraduateRegistryData:
 # ---- the HTTP APIs ---------------------------------------------------------------------------
 
 
+#: A generated, valid example (no real person's number in code).
+EXAMPLE_ID_NUMBER = synthetic_resident_id(date(2000, 1, 1), 123, "110105")
+
+
 class PersonQuery(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
-        json_schema_extra={"examples": [{"id_number": "110105200001011234", "request_id": "9b7c…"}]},
+        json_schema_extra={"examples": [{"id_number": EXAMPLE_ID_NUMBER, "request_id": "9b7c…"}]},
     )
     id_number: str = Field(min_length=15, max_length=18, description="The person's 18-character ID number.")
     request_id: str = Field(min_length=1, max_length=100, description="The caller's id of this request.")

@@ -3,7 +3,7 @@ instead of dead-lettering it, and an endpoint answers 503 with the same codes as
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 import pytest
 
@@ -11,12 +11,13 @@ from services.intake.config import Settings
 from services.intake.context import Runtime, build_service_context
 from shared.api.errors import Unavailable
 from shared.clock import BEIJING, ManualClock
+from shared.validation import synthetic_resident_id
 
 
 def test_a_missing_data_key_is_unavailable_and_transient() -> None:
     rt = Runtime(Settings())
     with pytest.raises(Unavailable) as err:
-        rt.id_digest("110105198503070019")
+        rt.id_digest(synthetic_resident_id(date(1985, 3, 7), 1, "110105"))
     assert err.value.status == 503 and err.value.code == "data_key_missing" and err.value.transient
 
 
