@@ -44,9 +44,24 @@ class Settings(ServiceSettings):
     breaker_failure_threshold: int = Field(default=5, ge=1, description="Consecutive failures that open it")
     breaker_open_s: float = Field(default=30.0, ge=0, description="How long an open breaker refuses calls")
 
+    # Batch data exchange (批量数据交换) with the four departments of the points verification.
+    department_batch: bool = Field(
+        default=True,
+        description="Ask a department about the applications claimed together in batch requests (false: "
+        "one request per application and department)",
+    )
+    department_batch_size: int = Field(default=100, ge=1, le=500, description="People per batch request")
+    department_batch_concurrency: int = Field(
+        default=2, ge=1, le=32, description="Batch requests in flight per department"
+    )
+    department_batch_timeout_s: float = Field(default=30.0, gt=0, description="Read timeout of one batch")
+
     # The verification job.
     verify_poll_interval_s: float = Field(default=0.5, gt=0)
-    verify_batch_size: int = Field(default=20, ge=1, le=500, description="Applications claimed at once")
+    verify_batch_size: int = Field(default=200, ge=1, le=500, description="Applications claimed at once")
+    verify_commit_size: int = Field(
+        default=50, ge=1, le=500, description="Applications stored per transaction (a savepoint each)"
+    )
     verify_lease_s: float = Field(
         default=180.0, gt=0, description="A claim expires after this (a crashed worker's work is taken over)"
     )

@@ -20,6 +20,7 @@ import asyncio
 import logging
 import uuid
 from collections.abc import Mapping
+from dataclasses import replace
 
 import httpx
 import orjson
@@ -38,6 +39,7 @@ from services.review.domain.callbacks import (
     signature,
 )
 from services.review.domain.graduates import Registry
+from services.review.domain.model import Department
 from services.review.handlers.common import open_id_number
 from services.review.handlers.departments import (
     ApplySubmissions,
@@ -70,8 +72,20 @@ from services.review.schemas import submission_out
 log = logging.getLogger(__name__)
 
 
+Results = list[CheckResult | DepartmentUnavailable]
+
+
 class VerificationJob:
-    """Claims due applications, asks the departments, stores what they said and settles each one."""
+    """Claims due applications, asks the departments, stores what they said and settles each one.
+
+    With ``department_batch`` (the default) the departments are asked about the claimed applications
+    together: per department, the applications still waiting for it are grouped into batch requests of
+    at most ``department_batch_size`` people (``department_batch_concurrency`` in flight per
+    department); a department only one of them waits for is asked with the single query. Without it,
+    one request per application and department (the single path). Either way each application is then
+    stored and settled exactly as before, ``verify_commit_size`` of them per transaction, each in its
+    own savepoint (one that fails is rolled back alone and retried when its claim expires).
+    """
 
     def __init__(self, ctx: Ctx, adapters: Mapping[str, DepartmentAdapter]) -> None:
         self.ctx = ctx
@@ -86,7 +100,24 @@ class VerificationJob:
         if not claimed:
             return 0
         try:
-            await asyncio.gather(*(self._verify(c, token) for c in claimed))
+            if self.ctx.settings.department_batch:
+                results, errors = await self._ask_together(claimed)
+            else:
+                results, errors = await self._ask_one_by_one(claimed)
+            size = self.ctx.settings.verify_commit_size
+            for k in range(0, len(claimed), size):
+                await self._finish(
+                    [
+                        FinishVerification(
+                            c.application["application_id"],
+                            c.application["declaration_revision"],
+                            token,
+                            results[i],
+                            errors[i],
+                        )
+                        for i, c in enumerate(claimed[k : k + size], start=k)
+                    ]
+                )
         except asyncio.CancelledError:
             # Stopping (not crashing): give the unfinished claims back at once rather than when the
             # lease runs out. A crashed worker cannot; its leases expire and others take over.
@@ -107,34 +138,104 @@ class VerificationJob:
         except Exception:
             log.warning("could not release claims; their leases will expire", exc_info=True)
 
-    async def _verify(self, claimed: Claimed, token: uuid.UUID) -> None:
-        app = claimed.application
-        app_id = app["application_id"]
-        results: list[CheckResult | DepartmentUnavailable] = []
-        error: str | None = None
+    def _open(self, claimed: Claimed) -> tuple[str | None, str | None]:
+        """The clear ID number, or why it cannot be opened (the key changed or is missing: wait and try
+        again)."""
         try:
-            number: str | None = open_id_number(self.ctx.runtime.sealer, app["id_number_sealed"])
-        except Exception as e:  # the key changed or is missing: wait and try again
-            number, error = None, f"cannot open the ID number: {type(e).__name__}"
-        if number is not None and claimed.departments:
+            return open_id_number(self.ctx.runtime.sealer, claimed.application["id_number_sealed"]), None
+        except Exception as e:
+            return None, f"cannot open the ID number: {type(e).__name__}"
+
+    async def _ask_one_by_one(self, claimed: list[Claimed]) -> tuple[list[Results], list[str | None]]:
+        """The single path: one request per application and department, all concurrently (each
+        adapter's concurrency limit applies)."""
+
+        async def ask(c: Claimed) -> tuple[Results, str | None]:
+            app_id = c.application["application_id"]
+            results: Results = []
+            number, error = self._open(c)
+            if number is None or not c.departments:
+                return results, error
             outcomes = await asyncio.gather(
-                *(self.adapters[d].lookup(number) for d in claimed.departments), return_exceptions=True
+                *(self.adapters[d].lookup(number) for d in c.departments), return_exceptions=True
             )
-            for dept, out in zip(claimed.departments, outcomes, strict=True):
+            for dept, out in zip(c.departments, outcomes, strict=True):
                 if isinstance(out, CheckResult | DepartmentUnavailable):
                     results.append(out)
                 elif isinstance(out, BaseException):
                     log.error("%s: %s adapter failed unexpectedly: %r", app_id, dept, out)
                     error = f"{dept}: {type(out).__name__}"
-        cmd = FinishVerification(app_id, app["declaration_revision"], token, results, error)
+            return results, error
+
+        asked = await asyncio.gather(*(ask(c) for c in claimed))
+        return [r for r, _ in asked], [e for _, e in asked]
+
+    async def _ask_together(self, claimed: list[Claimed]) -> tuple[list[Results], list[str | None]]:
+        """The batch path: per department, the claimed applications waiting for it in batch requests."""
+        opened = [self._open(c) for c in claimed]
+        results: list[Results] = [[] for _ in claimed]
+        errors: list[str | None] = [error for _, error in opened]
+        waiting: dict[Department, list[int]] = {}
+        for i, c in enumerate(claimed):
+            if opened[i][0] is not None:
+                for dept in c.departments:
+                    waiting.setdefault(dept, []).append(i)
+
+        async def ask(dept: Department, chunk: list[int]) -> None:
+            adapter = self.adapters[dept]
+            numbers = [n for i in chunk if (n := opened[i][0]) is not None]
+            outs: Results
+            try:
+                if len(numbers) > 1:
+                    outs = await adapter.lookup_many(numbers)
+                else:
+                    outs = [await adapter.lookup(numbers[0])]
+            except DepartmentUnavailable as e:  # the batch as a whole: each application waits for it
+                outs = [
+                    DepartmentUnavailable(
+                        dept, e.reason, replace(e.evidence, request_id=f"{e.evidence.request_id}:{k}")
+                    )
+                    for k in range(len(chunk))
+                ]
+            except Exception as e:
+                log.error("%s adapter failed unexpectedly on a batch of %d: %r", dept, len(chunk), e)
+                for i in chunk:
+                    errors[i] = f"{dept}: {type(e).__name__}"
+                return
+            for i, out in zip(chunk, outs, strict=True):
+                results[i].append(out)
+
+        size = self.ctx.settings.department_batch_size
+        await asyncio.gather(
+            *(
+                ask(dept, indexes[k : k + size])
+                for dept, indexes in waiting.items()
+                for k in range(0, len(indexes), size)
+            )
+        )
+        return results, errors
+
+    async def _finish(self, commands: list[FinishVerification]) -> None:
+        """Store the evidence and settle each application, in one transaction, each in a savepoint."""
+        completed = 0
         try:
-            async with self.ctx.transaction(correlation_id=app["correlation_id"]) as tx:
-                emitted = await finish_verification(tx, cmd)
+            async with self.ctx.transaction() as tx:
+                for cmd in commands:
+                    try:
+                        async with tx.session.begin_nested():
+                            emitted = await finish_verification(tx, cmd)
+                    except Exception:
+                        log.exception(
+                            "%s: could not store the verification; the claim expires and it is retried",
+                            cmd.application_id,
+                        )
+                        continue
+                    completed += emitted is not None
+            self.completed += completed
         except Exception:
-            log.exception("%s: could not store the verification; the claim expires and it is retried", app_id)
-            return
-        if emitted is not None:
-            self.completed += 1
+            log.exception(
+                "could not store %d verification(s); their claims expire and they are retried", len(commands)
+            )
 
 
 class GraduateJob:

@@ -37,6 +37,8 @@ def _lookup_settings(settings: Settings) -> LookupSettings:
         breaker_failure_threshold=settings.breaker_failure_threshold,
         breaker_open_s=settings.breaker_open_s,
         digest_key=evidence_key(settings),
+        batch_concurrency=settings.department_batch_concurrency,
+        batch_timeout_s=settings.department_batch_timeout_s,
     )
 
 

@@ -15,14 +15,14 @@ from __future__ import annotations
 import asyncio
 import random
 import uuid
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any, Literal, Protocol
 
 import httpx
 import orjson
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from services.review.adapters.http_lookup import (
     AdapterSet,
@@ -38,6 +38,7 @@ from services.review.adapters.http_lookup import RetryPolicy as RetryPolicy
 from services.review.adapters.resilience import CircuitBreaker
 from services.review.domain.model import DEPARTMENTS, Department
 from shared.clock import Clock
+from shared.events.registry import describe_validation_error
 from shared.policy import FACT_DISTRICTS
 
 ADAPTER_VERSION = "review-adapters/1.0.0"
@@ -376,6 +377,21 @@ QUERY_PATHS: dict[str, str] = {
     "police": "/api/v1/residents/query",
     "housing": "/api/v1/housing/query",
 }
+#: The batch look-up (批量数据交换) of each department: up to :data:`MAX_BATCH` people per request.
+BATCH_PATHS: dict[str, str] = {d: path.removesuffix("/query") + "/batch" for d, path in QUERY_PATHS.items()}
+MAX_BATCH = 500
+
+
+class BatchResultItem(_Answer):
+    query_id: str = Field(max_length=100)
+    found: bool = Field(strict=True)
+
+
+class BatchEnvelope(_Answer):
+    """A batch answer: one result per query, in the order asked (a found one carries the fields of the
+    single answer)."""
+
+    results: list[BatchResultItem] = Field(max_length=MAX_BATCH)
 
 
 def not_found_data(department: str) -> dict[str, Any]:
@@ -424,6 +440,13 @@ class DepartmentAdapter(Protocol):
         """The department's data about this person; raises :class:`DepartmentUnavailable`."""
         ...
 
+    async def lookup_many(self, id_numbers: Sequence[str]) -> list[CheckResult | DepartmentUnavailable]:
+        """The department's data about each of these people, in one batch request (at most
+        :data:`MAX_BATCH`): one result per ID number, in order, each what :meth:`lookup` would have given
+        (a record that breaks the format is that person's ``invalid_response``). Raises
+        :class:`DepartmentUnavailable` when the batch as a whole gets no answer."""
+        ...
+
 
 @dataclass
 class HttpDepartmentAdapter(ResilientLookup):
@@ -439,9 +462,13 @@ class HttpDepartmentAdapter(ResilientLookup):
     rng: random.Random = field(default_factory=random.Random)
     sleep: Any = asyncio.sleep
     version: str = ADAPTER_VERSION
+    batch_concurrency: int = 2
+    batch_timeout_s: float = 30.0
 
     def __post_init__(self) -> None:
         self.path = QUERY_PATHS[self.department]
+        self.batch_path = BATCH_PATHS[self.department]
+        self.batch_semaphore = asyncio.Semaphore(self.batch_concurrency)
         self.breaker = self.breaker or CircuitBreaker(self.department)
         self.semaphore = asyncio.Semaphore(self.concurrency)
         self._digest = make_digest(self.digest_key)
@@ -458,6 +485,57 @@ class HttpDepartmentAdapter(ResilientLookup):
 
         outcome, data, evidence = await self._lookup(self.department, self.path, body, request_id, parse)
         return CheckResult(self.department, outcome, data, evidence)
+
+    async def lookup_many(self, id_numbers: Sequence[str]) -> list[CheckResult | DepartmentUnavailable]:
+        if not 0 < len(id_numbers) <= MAX_BATCH:
+            raise ValueError(f"a batch asks about 1 to {MAX_BATCH} people, not {len(id_numbers)}")
+        batch_id = uuid.uuid4().hex
+        queries = [{"query_id": str(i), "id_number": n} for i, n in enumerate(id_numbers)]
+        body = orjson.dumps({"request_id": batch_id, "queries": queries})
+
+        def parse(status: int, payload: Any) -> list[tuple[Any, Outcome, dict[str, Any] | str]]:
+            if status != 200:
+                raise ValueError(f"the batch look-up answered {status}")
+            envelope = BatchEnvelope.model_validate(payload)
+            if [r.query_id for r in envelope.results] != [q["query_id"] for q in queries]:
+                raise ValueError("the batch results do not match the queries one for one")
+            out: list[tuple[Any, Outcome, dict[str, Any] | str]] = []
+            for item, raw in zip(envelope.results, payload["results"], strict=True):
+                if not item.found:
+                    out.append((raw, "not_found", not_found_data(self.department)))
+                    continue
+                try:
+                    out.append((raw, "answered", normalise_answer(self.department, raw)))
+                except ValidationError as e:  # the fields, never the values (personal data)
+                    out.append((raw, "answered", f"invalid answer: {describe_validation_error(e)}"))
+                except ValueError as e:
+                    out.append((raw, "answered", f"invalid answer: {str(e)[:300]}"))
+            return out
+
+        items, batch = await self._exchange(
+            self.department,
+            self.batch_path,
+            body,
+            batch_id,
+            parse,
+            semaphore=self.batch_semaphore,
+            read_timeout_s=self.batch_timeout_s,
+        )
+        results: list[CheckResult | DepartmentUnavailable] = []
+        for query, (raw, outcome, data) in zip(queries, items, strict=True):
+            # Each person's evidence: the batch's exchange, with the digests of their own query and result.
+            evidence = replace(
+                batch,
+                request_id=f"{batch_id}:{query['query_id']}",
+                request_digest=self._digest(orjson.dumps({"request_id": batch_id, **query})),
+                response_digest=self._digest(orjson.dumps(raw)),
+            )
+            if isinstance(data, str):
+                evidence = replace(evidence, error=data)
+                results.append(DepartmentUnavailable(self.department, "invalid_response", evidence))
+            else:
+                results.append(CheckResult(self.department, outcome, data, evidence))
+        return results
 
 
 #: The four adapters of the points verification and their HTTP clients.
@@ -486,6 +564,8 @@ def build_departments(
             breaker=breaker,
             concurrency=conn.concurrency,
             digest_key=conn.digest_key,
+            batch_concurrency=conn.batch_concurrency,
+            batch_timeout_s=conn.batch_timeout_s,
         )
 
     return build_adapters(urls, conn, make, transports)

@@ -33,6 +33,7 @@ from services.review.adapters.resilience import CircuitBreaker, backoff_delay, r
 from shared.clock import Clock
 from shared.events.registry import describe_validation_error
 
+T = TypeVar("T")
 Outcome = Literal["answered", "not_found"]
 #: Reads a 200 or 404 answer (status, decoded JSON of a 200) into an outcome and normalised data;
 #: raises ``ValidationError`` / ``ValueError`` for an answer outside the registry's format.
@@ -103,7 +104,30 @@ class ResilientLookup:
         self, name: str, path: str, body: bytes, request_id: str, parse: Parse
     ) -> tuple[Outcome, dict[str, Any], Evidence]:
         """POST ``body`` to ``path`` until an answer, or raise :class:`DepartmentUnavailable`."""
+        (outcome, data), evidence = await self._exchange(name, path, body, request_id, parse)
+        return outcome, data, evidence
+
+    async def _exchange(
+        self,
+        name: str,
+        path: str,
+        body: bytes,
+        request_id: str,
+        parse: Callable[[int, Any], T],
+        *,
+        semaphore: asyncio.Semaphore | None = None,
+        read_timeout_s: float | None = None,
+    ) -> tuple[T, Evidence]:
+        """POST ``body`` to ``path`` until a 200 or 404 that ``parse`` reads, or raise
+        :class:`DepartmentUnavailable`. ``semaphore`` and ``read_timeout_s`` default to the
+        adapter's (a batch request has its own limit and a longer timeout)."""
         assert self.breaker is not None
+        limit = semaphore if semaphore is not None else self.semaphore
+        extra: dict[str, Any] = (
+            {}
+            if read_timeout_s is None
+            else {"timeout": httpx.Timeout(read_timeout_s, connect=self.client.timeout.connect)}
+        )
         requested_at = self.clock.now()
         t0 = time.monotonic()
         attempts = 0
@@ -134,12 +158,13 @@ class ResilientLookup:
             attempts += 1
             retry_after: float | None = None
             try:
-                async with self.semaphore:
+                async with limit:
                     self.calls += 1
                     resp = await self.client.post(
                         path,
                         content=body,
                         headers={"content-type": "application/json", "x-request-id": request_id},
+                        **extra,
                     )
             except httpx.TimeoutException as e:
                 self.breaker.record_failure()
@@ -153,7 +178,7 @@ class ResilientLookup:
                 if status in (200, 404):
                     self.breaker.record_success()
                     try:
-                        outcome, data = parse(status, resp.json() if status == 200 else None)
+                        value = parse(status, resp.json() if status == 200 else None)
                     except ValidationError as e:  # the fields, never the values (personal data)
                         raise DepartmentUnavailable(
                             name,
@@ -165,7 +190,7 @@ class ResilientLookup:
                         raise DepartmentUnavailable(
                             name, "invalid_response", evidence(f"invalid answer: {str(e)[:300]}")
                         ) from e
-                    return outcome, data, evidence()
+                    return value, evidence()
                 if status == 429:
                     # Alive but asking us to slow down: not a breaker failure.
                     retry_after = retry_after_seconds(resp.headers.get("retry-after"))
@@ -209,6 +234,9 @@ class LookupSettings:
     breaker_failure_threshold: int
     breaker_open_s: float
     digest_key: bytes | None
+    #: Batch look-ups (the four departments): requests in flight per registry, read timeout of one.
+    batch_concurrency: int = 2
+    batch_timeout_s: float = 30.0
 
 
 @dataclass

@@ -206,6 +206,26 @@ class Repository(GraduateQueries):
     async def insert_check(self, values: NewCheck) -> None:
         await self.s.execute(sa.insert(department_checks).values(**values))
 
+    async def insert_checks(self, rows: Sequence[NewCheck]) -> None:
+        if rows:
+            await self.s.execute(sa.insert(department_checks), list(rows))
+
+    async def departments_answered(self, revisions: Sequence[tuple[str, int]]) -> set[tuple[str, str]]:
+        """(application, department) of every department that has answered for the given
+        (application, declaration revision) pairs."""
+        if not revisions:
+            return set()
+        c = department_checks.c
+        q = (
+            sa.select(c.application_id, c.department)
+            .where(
+                sa.tuple_(c.application_id, c.declaration_revision).in_(list(revisions)),
+                c.outcome.in_(("answered", "not_found")),
+            )
+            .distinct()
+        )
+        return {(r[0], r[1]) for r in (await self.s.execute(q)).all()}
+
     async def department_data(self, application_id: str, declaration_revision: int) -> dict[str, Any]:
         """The latest answer of each department that has answered for this declaration revision."""
         c = department_checks.c
@@ -247,12 +267,14 @@ class Repository(GraduateQueries):
         ]
         if not rows:
             return
-        stmt = pg_insert(item_results).values(rows)
+        # Parameters as a list (executemany), not a multi-row VALUES: the statement compiles once.
+        stmt = pg_insert(item_results)
         await self.s.execute(
             stmt.on_conflict_do_update(
                 index_elements=[item_results.c.application_id, item_results.c.item],
                 set_={k: stmt.excluded[k] for k in ("declaration_revision", "status", "note", "updated_at")},
-            )
+            ),
+            rows,
         )
 
     async def item_results_of(self, application_id: str) -> list[ItemResultRecord]:

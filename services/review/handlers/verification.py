@@ -162,11 +162,13 @@ async def claim_due(tx: Tx, cmd: ClaimDue) -> list[Claimed]:
         token=cmd.token,
         limit=settings.verify_batch_size,
     )
-    out: list[Claimed] = []
-    for app in claimed:
-        answered = await tx.repo.department_data(app["application_id"], app["declaration_revision"])
-        out.append(Claimed(app, [d for d in DEPARTMENTS if d not in answered]))
-    return out
+    answered = await tx.repo.departments_answered(
+        [(app["application_id"], app["declaration_revision"]) for app in claimed]
+    )
+    return [
+        Claimed(app, [d for d in DEPARTMENTS if (app["application_id"], d) not in answered])
+        for app in claimed
+    ]
 
 
 @dataclass(frozen=True)
@@ -226,13 +228,14 @@ async def finish_verification(tx: Tx, cmd: FinishVerification) -> int | None:
     app_id, rev = cmd.application_id, cmd.declaration_revision
     current = await tx.repo.get_application(app_id, for_update=True)
     reasons = [f"{r.department}: {r.reason}" for r in cmd.results if isinstance(r, DepartmentUnavailable)]
-    for r in cmd.results:  # evidence of every check, whatever happens next
-        if isinstance(r, CheckResult):
-            await tx.repo.insert_check(evidence_row(app_id, rev, r.evidence, outcome=r.outcome, data=r.data))
-        else:
-            await tx.repo.insert_check(
-                evidence_row(app_id, rev, r.evidence, outcome="unavailable", data=None)
-            )
+    await tx.repo.insert_checks(  # evidence of every check, whatever happens next
+        [
+            evidence_row(app_id, rev, r.evidence, outcome=r.outcome, data=r.data)
+            if isinstance(r, CheckResult)
+            else evidence_row(app_id, rev, r.evidence, outcome="unavailable", data=None)
+            for r in cmd.results
+        ]
+    )
     if current is None or current["claim_token"] != cmd.token or current["declaration_revision"] != rev:
         log.info("%s: claim superseded (new revision or lease taken over); results kept as evidence", app_id)
         return None

@@ -13,6 +13,8 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import time
+from collections.abc import Sequence
 
 from services.review.mock_registries.app import DEFAULT_PORTS, REGISTRY_KINDS, create_registry_app
 from services.review.mock_registries.faults import Faults
@@ -57,10 +59,17 @@ def main(argv: list[str] | None = None) -> int:
     faults = faults.model_copy(update=overrides)
     graduate_data = None
     if args.department in ("education", "company"):
-        people: list[SyntheticPerson] = []
+        people: Sequence[SyntheticPerson] = []
         graduate_data = GraduateRegistryData(year=args.application_year, seed=args.seed)
     else:
+        t0 = time.monotonic()
         people = generate_population(args.population, seed=args.seed, application_year=args.application_year)
+        print(
+            f"{args.department}: {len(people)} people ready in {time.monotonic() - t0:.1f}s "
+            f"({time.process_time():.1f}s CPU since the process started)",
+            file=sys.stderr,
+            flush=True,
+        )
     app = create_registry_app(
         args.department, people, faults, fault_seed=args.seed, graduate_data=graduate_data
     )

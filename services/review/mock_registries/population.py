@@ -1,8 +1,10 @@
 """A deterministic synthetic population of points applicants and what each department holds about them.
 
 ``generate_population(n, seed=…, application_year=…)`` gives the same people for the same arguments on
-every machine (each person is drawn from ``random.Random(f"{seed}:{index}")``; the first ``m`` people of a
-population of ``n ≥ m`` are the population of ``m``). ID numbers are valid GB 11643 numbers and unique.
+every machine (each person is drawn from ``random.Random(f"{seed}:{index}")``, identity first; the first
+``m`` people of a population of ``n ≥ m`` are the population of ``m``). ID numbers are valid GB 11643
+numbers and unique. It is a :class:`Population`: the identities are drawn at once (120,000 in about two
+seconds), each person's records when the person is asked for.
 
 Registry data runs up to the counting end of the round (December of ``application_year − 1``), the
 ``data_as_of`` month of every registry. Shared by the mock registries, the tests and the demo:
@@ -16,11 +18,12 @@ Registry data runs up to the counting end of the round (December of ``applicatio
 from __future__ import annotations
 
 import random
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Any
+from functools import lru_cache
+from typing import Any, overload
 
 from shared.validation.identifiers import resident_id_check_character
 
@@ -89,8 +92,18 @@ DIFFERENCES: dict[str, str] = {
 }
 
 
-def _m(index: int) -> str:
+def _month_text(index: int) -> str:
     return f"{index // 12:04d}-{index % 12 + 1:02d}"
+
+
+_MONTHS_FROM = 1900 * 12
+#: "YYYY-MM" of every month index 1900-01 … 2199-12 (a table: the generator formats months a lot).
+_MONTHS = tuple(_month_text(i) for i in range(_MONTHS_FROM, 2200 * 12))
+
+
+def _m(index: int) -> str:
+    k = index - _MONTHS_FROM
+    return _MONTHS[k] if 0 <= k < len(_MONTHS) else _month_text(index)
 
 
 def _mi(year: int, month: int) -> int:
@@ -158,17 +171,46 @@ def _money(rng: random.Random, low: float, high: float) -> str:
     return str(Decimal(str(round(rng.uniform(low, high), 2))).quantize(Decimal("0.01")))
 
 
+@dataclass(frozen=True)
+class Identity:
+    """Who person ``index`` is: drawn first from the person's generator, so the ID numbers of a whole
+    population (and their uniqueness) are known without deriving anyone's records."""
+
+    sex: str
+    birth_date: date
+    id_number: str
+    name: str
+
+
+def _rng(seed: int, index: int, salt: int) -> random.Random:
+    return random.Random(f"{seed}:{index}:{salt}" if salt else f"{seed}:{index}")
+
+
+def _draw_identity(rng: random.Random, application_year: int) -> Identity:
+    sex = rng.choice(("male", "female"))
+    age = rng.randint(25, 54)
+    birth = date(application_year - 1 - age, 1, 1) + timedelta(days=rng.randrange(0, 365))
+    number = _id_number(rng, birth, sex)
+    name = rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.choice((1, 2))))
+    return Identity(sex, birth, number, name)
+
+
+def identity_of(
+    index: int, *, seed: int = DEFAULT_SEED, application_year: int = DEFAULT_APPLICATION_YEAR, salt: int = 0
+) -> Identity:
+    """The identity of person ``index`` (the first draws of :func:`generate_person`, nothing else)."""
+    return _draw_identity(_rng(seed, index, salt), application_year)
+
+
 def generate_person(
     index: int, *, seed: int = DEFAULT_SEED, application_year: int = DEFAULT_APPLICATION_YEAR, salt: int = 0
 ) -> SyntheticPerson:
     """Person number ``index`` of the population ``seed`` (``salt`` re-draws on an ID collision)."""
-    rng = random.Random(f"{seed}:{index}:{salt}" if salt else f"{seed}:{index}")
+    rng = _rng(seed, index, salt)
     y = application_year
     end = _mi(y - 1, 12)
-    sex = rng.choice(("male", "female"))
-    age = rng.randint(25, 54)
-    birth = date(y - 1 - age, 1, 1) + timedelta(days=rng.randrange(0, 365))
-    name = rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.choice((1, 2))))
+    ident = _draw_identity(rng, y)
+    sex, birth = ident.sex, ident.birth_date
 
     # Education and the start of working life.
     education: list[dict[str, Any]] = []
@@ -208,18 +250,16 @@ def generate_person(
         seg_end = min(end, cursor + length - 1)
         r = rng.random()
         district = "city" if r < 0.07 else ("BDA" if r < 0.12 else _district(rng))
-        back_paid_months: set[int] = set()
+        # The employer's period as normal and back-paid (补缴) runs.
+        runs: list[tuple[int, int, bool]] = [(cursor, seg_end, False)]
         if rng.random() < 0.15:
             start = rng.randint(cursor, seg_end)
-            back_paid_months = set(range(start, min(seg_end, start + rng.randint(1, 7)) + 1))
-        # Split the employer's period into normal and back-paid runs.
-        runs: list[tuple[int, int, bool]] = []
-        for month in range(cursor, seg_end + 1):
-            bp = month in back_paid_months
-            if runs and runs[-1][2] == bp and runs[-1][1] == month - 1:
-                runs[-1] = (runs[-1][0], month, bp)
-            else:
-                runs.append((month, month, bp))
+            stop = min(seg_end, start + rng.randint(1, 7))
+            runs = [
+                *([(cursor, start - 1, False)] if start > cursor else []),
+                (start, stop, True),
+                *([(stop + 1, seg_end, False)] if stop < seg_end else []),
+            ]
         for insurance in INSURANCE:
             for first, last, bp in runs:
                 social.append(
@@ -332,8 +372,8 @@ def generate_person(
 
     return SyntheticPerson(
         index=index,
-        id_number=_id_number(rng, birth, sex),
-        name=name,
+        id_number=ident.id_number,
+        name=ident.name,
         birth_date=birth,
         sex=sex,
         application_year=y,
@@ -354,21 +394,98 @@ def generate_person(
     )
 
 
+class Population(Sequence[SyntheticPerson]):
+    """``n`` people of a seed, each derived from its index when asked for (:func:`generate_person`).
+
+    Building it draws only the identities (the ID numbers, made unique in index order: a collision
+    re-draws that person with a salt), so 120,000 people are ready in about a second and take a few
+    megabytes; a person's records are derived on access (the last few thousand are kept). The same
+    arguments give the same people, and the first ``k`` people of a population of ``n ≥ k`` are the
+    population of ``k``. Slicing gives a list; ``find(id_number)`` looks a person up by ID number.
+    """
+
+    def __init__(
+        self, n: int, *, seed: int = DEFAULT_SEED, application_year: int = DEFAULT_APPLICATION_YEAR
+    ) -> None:
+        if n < 0:
+            raise ValueError("a population has at least 0 people")
+        self.seed = seed
+        self.application_year = application_year
+        self._by_id: dict[str, int] = {}
+        self._ids: list[str] = []
+        self._salts: dict[int, int] = {}  # the rare re-drawn ones
+        for index in range(n):
+            salt = 0
+            number = identity_of(index, seed=seed, application_year=application_year).id_number
+            while number in self._by_id:
+                salt += 1
+                number = identity_of(index, seed=seed, application_year=application_year, salt=salt).id_number
+            if salt:
+                self._salts[index] = salt
+            self._by_id[number] = index
+            self._ids.append(number)
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    @overload
+    def __getitem__(self, i: int) -> SyntheticPerson: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> list[SyntheticPerson]: ...
+
+    def __getitem__(self, i: int | slice) -> SyntheticPerson | list[SyntheticPerson]:
+        if isinstance(i, slice):
+            return [self._person(k) for k in range(*i.indices(len(self)))]
+        if i < 0:
+            i += len(self)
+        if not 0 <= i < len(self):
+            raise IndexError("population index out of range")
+        return self._person(i)
+
+    def __iter__(self) -> Iterator[SyntheticPerson]:
+        for k in range(len(self)):
+            yield self._person(k)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Population) and (other.seed, other.application_year) == (
+            self.seed,
+            self.application_year,
+        ):
+            return other._ids == self._ids
+        if not isinstance(other, Sequence) or isinstance(other, str | bytes):
+            return NotImplemented
+        return len(other) == len(self) and all(a == b for a, b in zip(self, other, strict=True))
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"Population({len(self)}, seed={self.seed}, application_year={self.application_year})"
+
+    @property
+    def id_numbers(self) -> Sequence[str]:
+        return tuple(self._ids)
+
+    def find(self, id_number: str) -> SyntheticPerson | None:
+        """The person with this ID number, or ``None``."""
+        index = self._by_id.get(id_number)
+        return None if index is None else self._person(index)
+
+    def _person(self, index: int) -> SyntheticPerson:
+        return _cached_person(index, self.seed, self.application_year, self._salts.get(index, 0))
+
+
+@lru_cache(maxsize=4096)
+def _cached_person(index: int, seed: int, application_year: int, salt: int) -> SyntheticPerson:
+    return generate_person(index, seed=seed, application_year=application_year, salt=salt)
+
+
 def generate_population(
     n: int, *, seed: int = DEFAULT_SEED, application_year: int = DEFAULT_APPLICATION_YEAR
-) -> list[SyntheticPerson]:
-    """``n`` people, the same for the same arguments; ID numbers are unique."""
-    people: list[SyntheticPerson] = []
-    seen: set[str] = set()
-    for index in range(n):
-        salt = 0
-        person = generate_person(index, seed=seed, application_year=application_year)
-        while person.id_number in seen:
-            salt += 1
-            person = generate_person(index, seed=seed, application_year=application_year, salt=salt)
-        seen.add(person.id_number)
-        people.append(person)
-    return people
+) -> Population:
+    """``n`` people, the same for the same arguments; ID numbers are unique (a :class:`Population`: a
+    sequence whose people are derived on access)."""
+    return Population(n, seed=seed, application_year=application_year)
 
 
 def index_by_id_number(people: Iterable[SyntheticPerson]) -> dict[str, SyntheticPerson]:

@@ -94,17 +94,26 @@ async def test_submitted_applications_are_verified_and_emitted_with_facts_in_the
         assert ev.json()["total"] == 8 and all(x["adapter_version"] for x in ev.json()["items"])
 
 
+@pytest.mark.parametrize("batch", [False, True], ids=["single", "batch"])
 async def test_with_one_registry_failing_30_percent_of_calls_every_application_completes_once(
-    infra: Infra, topic_prefix: str
+    infra: Infra, topic_prefix: str, batch: bool
 ) -> None:
     people = PEOPLE[:20]
-    async with review_stack(infra, topic_prefix, people) as st:
-        st.registries["tax"].set_faults(failure_rate=0.3, latency_ms=5)
+    async with review_stack(infra, topic_prefix, people, department_batch=batch) as st:
+        # Batches are few: the tax registry first fails every call, then 30% of them.
+        st.registries["tax"].set_faults(failure_rate=1.0 if batch else 0.3, latency_ms=5)
         st.registries["housing"].set_faults(rate_limit_rate=0.1, retry_after_s=0.05)
-        await st.start_worker()
         ids = [f"F-{i}" for i in range(len(people))]
         for i, p in enumerate(people):
             await st.submit(p, ids[i], onsite=False)
+        await st.start_worker()
+        if batch:
+
+            async def failed_twice() -> bool:
+                return bool(st.registries["tax"].state.injected["failure"] >= 2)
+
+            await st.wait_until(failed_twice, what="tax failures")
+            st.registries["tax"].set_faults(failure_rate=0.3, latency_ms=5)
         await st.wait_for_status(ids, "completed", timeout_s=45)
         events = completed(await st.published_events(len(ids)))
         assert Counter(e["subject"] for e in events) == dict.fromkeys(ids, 1)
@@ -112,6 +121,9 @@ async def test_with_one_registry_failing_30_percent_of_calls_every_application_c
         for e in events:
             assert schema_errors(e["data"]["facts"]) == []
         assert await st.scalar("SELECT count(*) FROM verified_facts") == len(ids)
+        if not batch:  # one request per application and department: no batch request ids
+            rows = await st.rows("SELECT request_id FROM department_checks")
+            assert rows and all(":" not in r["request_id"] for r in rows)
 
 
 async def test_a_registry_down_for_a_while_then_back_completes_every_waiting_application_once(
