@@ -9,6 +9,7 @@ from typing import Any, Literal
 from pydantic import AnyHttpUrl, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
 
+from services.intake.adapters.idp import parse_public_keys
 from shared.settings import DEFAULT_PORTS, ServiceSettings
 
 ENV_PREFIX = "INTAKE_"
@@ -106,6 +107,46 @@ class Settings(ServiceSettings):
         le=90 * 24 * 3600,
         description="How long a graduate's one-time consent link stays valid.",
     )
+    external_idp_issuer: str | None = Field(
+        default=None,
+        max_length=200,
+        description="The `iss` of the city's identity service (统一身份认证), whose signed identity assertions "
+        "intake exchanges for its own tokens (`grant_type=urn:ietf:params:oauth:grant-type:jwt-bearer`, "
+        "RFC 7523). Unset: that grant answers 503 `idp_not_configured`; password logins are unaffected. "
+        "`make run` sets the development stand-in's (`https://id.beijing.example/dev`).",
+    )
+    external_idp_audience: str = Field(
+        default="hukou-intake",
+        min_length=1,
+        max_length=200,
+        description="The `aud` an identity assertion must name: intake's client id at the identity service.",
+    )
+    external_idp_public_keys: str | None = Field(
+        default=None,
+        description="The identity service's public keys, PEM text (`-----BEGIN PUBLIC KEY-----`), several "
+        "concatenated while keys rotate: Ed25519 (EdDSA), RSA of 2048 bits or more (RS256), EC P-256 "
+        "(ES256) or P-384 (ES384); the algorithm follows from the key. An assertion's `kid` picks the key "
+        "whose RFC 7638 thumbprint it is, otherwise each key is tried. Required with `EXTERNAL_IDP_ISSUER`.",
+    )
+    external_idp_leeway_s: int = Field(
+        default=30,
+        ge=0,
+        le=300,
+        description="Clock difference tolerated when checking an assertion's `exp`, `iat` and `nbf`.",
+    )
+    external_idp_max_assertion_lifetime_s: int = Field(
+        default=600,
+        ge=30,
+        le=3600,
+        description="The longest lifetime (`exp - iat`) an identity assertion may have: assertions are "
+        "exchanged at once, and a long-lived one is a reusable credential.",
+    )
+    external_idp_require_jti: bool = Field(
+        default=False,
+        description="Refuse identity assertions without a `jti`. With a `jti` an assertion is accepted once "
+        "(kept until it expires; a replay answers 401 `assertion_replayed`); without one it can be exchanged "
+        "again until it expires.",
+    )
     phase_job_interval_s: float = Field(
         default=5.0, gt=0, description="How often the worker checks rounds for phase boundaries."
     )
@@ -144,6 +185,31 @@ class Settings(ServiceSettings):
         if any(p in ("", ".", "..") for p in parts):
             raise ValueError("the prefix may not contain empty, '.' or '..' segments")
         return "/".join(parts)
+
+    @field_validator("external_idp_issuer", "external_idp_public_keys", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, v: Any) -> Any:
+        return None if isinstance(v, str) and not v.strip() else v
+
+    @field_validator("external_idp_public_keys")
+    @classmethod
+    def _readable_keys(cls, v: str | None) -> str | None:
+        if v is not None:
+            parse_public_keys(v)  # ValueError names the key that cannot be used
+        return v
+
+    @model_validator(mode="after")
+    def _idp_settings_complete(self) -> Settings:
+        if (self.external_idp_issuer is None) != (self.external_idp_public_keys is None):
+            given, missing = (
+                ("ISSUER", "PUBLIC_KEYS")
+                if self.external_idp_issuer is not None
+                else ("PUBLIC_KEYS", "ISSUER")
+            )
+            raise ValueError(
+                f"{ENV_PREFIX}EXTERNAL_IDP_{given} is set but {ENV_PREFIX}EXTERNAL_IDP_{missing} is not"
+            )
+        return self
 
     @model_validator(mode="after")
     def _s3_settings_complete(self) -> Settings:

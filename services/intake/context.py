@@ -2,7 +2,8 @@
 
 ``Runtime``: what intake needs beside the database — the data sealer, the password hasher, the material
 store, the token signing keys (the current one and its ``kid``; earlier ones whose public halves are still
-published) and the token endpoint's per-client limiter of failed requests. Built from settings without I/O; the material store's connections are
+published), the verifier of the city's identity service's assertions and the token endpoint's per-client
+limiter of failed requests. Built from settings without I/O; the material store's connections are
 released by :meth:`Runtime.aclose` (the app's lifespan calls it).
 
 ``Ctx`` is the service context (built once at start-up), ``Tx`` one transaction as a use case sees it.
@@ -11,8 +12,10 @@ released by :meth:`Runtime.aclose` (the app's lifespan calls it).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 from functools import cached_property
 
+from services.intake.adapters.idp import AssertionVerifier
 from services.intake.adapters.ratelimit import FailureLimiter
 from services.intake.adapters.repository import IntakeRepository
 from services.intake.adapters.s3 import S3MaterialStore
@@ -89,6 +92,25 @@ class Runtime:
             jwk = public_jwk(pem)
             seen.setdefault(jwk["kid"], jwk)
         return list(seen.values())
+
+    @cached_property
+    def idp(self) -> AssertionVerifier:
+        """The verifier of the city's identity service's assertions (its keys parsed once)."""
+        s = self.settings
+        if s.external_idp_issuer is None or s.external_idp_public_keys is None:
+            raise Unavailable(
+                "idp_not_configured",
+                "Logins through the city's identity service are not configured here "
+                "(INTAKE_EXTERNAL_IDP_ISSUER, INTAKE_EXTERNAL_IDP_PUBLIC_KEYS); log in with a password.",
+            )
+        return AssertionVerifier(
+            issuer=s.external_idp_issuer,
+            audience=s.external_idp_audience,
+            public_keys_pem=s.external_idp_public_keys,
+            leeway=timedelta(seconds=s.external_idp_leeway_s),
+            max_lifetime=timedelta(seconds=s.external_idp_max_assertion_lifetime_s),
+            require_jti=s.external_idp_require_jti,
+        )
 
     def network_digest(self, network: str) -> str | None:
         """The keyed digest under which a client network is remembered (an account's last good login);

@@ -16,7 +16,7 @@ class AccountRecord(TypedDict):
 
     id: str
     username: str
-    password_hash: str
+    password_hash: str | None  # None: logs in through the city's identity service only
     role: str
     name: str
     phone: str | None
@@ -30,6 +30,10 @@ class AccountRecord(TypedDict):
     failed_logins: int
     locked_until: datetime | None
     last_login_network: str | None
+    # The ID number the identity service vouched for (sealed, masked, keyed digest); None otherwise.
+    id_digest: str | None
+    id_number_sealed: dict[str, str] | None
+    id_number_masked: str | None
 
 
 class AccountView(AccountRecord):
@@ -43,7 +47,7 @@ class NewAccount(TypedDict):
 
     id: str
     username: str
-    password_hash: str
+    password_hash: str | None
     role: str
     name: str
     phone: str | None
@@ -54,6 +58,31 @@ class NewAccount(TypedDict):
     status: str
     created_at: datetime
     created_by: str | None
+
+
+class NewVerifiedAccount(NewAccount):
+    """An applicant account created at its first login through the identity service."""
+
+    id_digest: str
+    id_number_sealed: dict[str, str]
+    id_number_masked: str
+
+
+class ExternalIdentityRecord(TypedDict):
+    """``external_identities``."""
+
+    issuer: str
+    subject: str
+    account_id: str
+    linked_at: datetime
+
+
+class UsedAssertionRecord(TypedDict):
+    """``used_assertions``."""
+
+    issuer: str
+    jti: str
+    expires_at: datetime
 
 
 class RefreshTokenRecord(TypedDict):

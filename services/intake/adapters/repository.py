@@ -20,6 +20,7 @@ from services.intake.adapters.records import (
     ConductRecord,
     EmployerAuditRecord,
     EmployerRecord,
+    ExternalIdentityRecord,
     IdempotencyRecord,
     MaterialRecord,
     NewAccount,
@@ -27,6 +28,7 @@ from services.intake.adapters.records import (
     NewRefreshToken,
     NewRound,
     NewRoundEvent,
+    NewVerifiedAccount,
     RefreshTokenRecord,
     RoundEventRecord,
     RoundRecord,
@@ -39,12 +41,14 @@ from services.intake.adapters.tables import (
     conduct_records,
     employer_audit,
     employers,
+    external_identities,
     idempotency_keys,
     materials,
     refresh_tokens,
     round_events,
     rounds,
     timeline,
+    used_assertions,
 )
 
 
@@ -179,6 +183,57 @@ class IntakeRepository(GraduateQueries):
             .returning(accounts.c.id)
         )
         return row is not None
+
+    # ---- logins through the city's identity service ----------------------------------------------
+    async def account_of_identity(self, issuer: str, subject: str) -> AccountView | None:
+        """The account an (issuer, subject) of the identity service is linked to."""
+        q = self._account_query().join(external_identities, external_identities.c.account_id == accounts.c.id)
+        q = q.where(external_identities.c.issuer == issuer, external_identities.c.subject == subject)
+        return cast(AccountView | None, await self._one(q))
+
+    async def account_by_id_digest(self, id_digest: str) -> AccountView | None:
+        """The account whose verified ID number has this digest (password accounts have none)."""
+        row = await self._one(self._account_query().where(accounts.c.id_digest == id_digest))
+        return cast(AccountView | None, row)
+
+    async def insert_verified_account(self, values: NewVerifiedAccount) -> bool:
+        """False when an account with the same ID-number digest (or username) exists already: a concurrent
+        first login of the same person, which this one then shares."""
+        r = await self.s.execute(
+            pg_insert(accounts).values(**values).on_conflict_do_nothing().returning(accounts.c.id)
+        )
+        return r.scalar() is not None
+
+    async def link_identity(self, values: ExternalIdentityRecord) -> str:
+        """Link (issuer, subject) to an account unless it is linked already; the account it is linked to."""
+        await self.s.execute(pg_insert(external_identities).values(**values).on_conflict_do_nothing())
+        linked = await self.s.scalar(
+            sa.select(external_identities.c.account_id).where(
+                external_identities.c.issuer == values["issuer"],
+                external_identities.c.subject == values["subject"],
+            )
+        )
+        return str(linked)
+
+    async def update_account_person(self, account_id: str, name: str, phone: str | None) -> None:
+        await self.s.execute(
+            sa.update(accounts).where(accounts.c.id == account_id).values(name=name, phone=phone)
+        )
+
+    async def use_assertion(self, issuer: str, jti: str, expires_at: datetime) -> bool:
+        """Record an assertion's ``jti``; False when it was used before (a replay)."""
+        r = await self.s.execute(
+            pg_insert(used_assertions)
+            .values(issuer=issuer, jti=jti, expires_at=expires_at)
+            .on_conflict_do_nothing()
+            .returning(used_assertions.c.jti)
+        )
+        return r.scalar() is not None
+
+    async def purge_used_assertions(self, before: datetime) -> int:
+        """Forget the ``jti`` of assertions expired before ``before`` (they are refused as expired anyway)."""
+        r = await self.s.execute(sa.delete(used_assertions).where(used_assertions.c.expires_at < before))
+        return int(r.rowcount or 0)  # type: ignore[attr-defined]
 
     # ---- refresh tokens -------------------------------------------------------------------------
     async def insert_refresh_token(self, values: NewRefreshToken) -> None:
@@ -533,23 +588,24 @@ class IntakeRepository(GraduateQueries):
             )
         )
 
-    async def live_conduct_record(
-        self, *, person_digest: str | None, credit_code: str | None, day: date
-    ) -> ConductRecord | None:
-        who = []
-        if person_digest:
-            who.append(conduct_records.c.person_id_digest == person_digest)
-        if credit_code:
-            who.append(conduct_records.c.employer_credit_code == credit_code)
-        if not who:
-            return None
-        row = await self._one(
+    async def live_conduct_records(
+        self, *, person_digest: str, credit_code: str, day: date
+    ) -> list[ConductRecord]:
+        """The bad-conduct records in force on ``day`` of the person or of the employer, in one query (the
+        declaring and submitting paths check both), the longest-lasting first."""
+        rows = await self._all(
             sa.select(conduct_records)
-            .where(sa.or_(*who), conduct_records.c.valid_from <= day, conduct_records.c.valid_until >= day)
+            .where(
+                sa.or_(
+                    conduct_records.c.person_id_digest == person_digest,
+                    conduct_records.c.employer_credit_code == credit_code,
+                ),
+                conduct_records.c.valid_from <= day,
+                conduct_records.c.valid_until >= day,
+            )
             .order_by(conduct_records.c.valid_until.desc())
-            .limit(1)
         )
-        return cast(ConductRecord | None, row)
+        return cast(list[ConductRecord], rows)
 
     # ---- idempotency ------------------------------------------------------------------------------
     async def idempotent_response(self, account_id: str, key: str) -> IdempotencyRecord | None:

@@ -20,7 +20,8 @@ accounts = sa.Table(
     metadata,
     sa.Column("id", sa.String(40), primary_key=True),
     sa.Column("username", sa.String(64), nullable=False, unique=True),
-    sa.Column("password_hash", sa.Text, nullable=False),
+    # None: an account that only logs in through the city's identity service (migration 0008).
+    sa.Column("password_hash", sa.Text),
     sa.Column("role", sa.String(32), nullable=False),
     sa.Column("name", sa.String(100), nullable=False),
     sa.Column("phone", sa.String(20)),
@@ -38,6 +39,33 @@ accounts = sa.Table(
     # The keyed digest of the client network of the last good login: a lock set by failures from elsewhere
     # does not refuse the owner there (migration 0006).
     sa.Column("last_login_network", sa.String(64)),
+    # An applicant whose identity the city's identity service vouched for (migration 0008): the ID number
+    # it asserted, sealed, masked and keyed-digested like a declaration's; one such account per person.
+    sa.Column("id_digest", sa.String(64)),
+    sa.Column("id_number_sealed", JSONB),
+    sa.Column("id_number_masked", sa.String(18)),
+    sa.Index(
+        "ix_accounts_id_digest", "id_digest", unique=True, postgresql_where=sa.text("id_digest IS NOT NULL")
+    ),
+)
+
+#: (issuer, subject) of the external identity provider -> the account it logs in to (migration 0008).
+external_identities = sa.Table(
+    "external_identities",
+    metadata,
+    sa.Column("issuer", sa.String(200), primary_key=True),
+    sa.Column("subject", sa.String(255), primary_key=True),
+    sa.Column("account_id", sa.String(40), sa.ForeignKey("accounts.id"), nullable=False, index=True),
+    sa.Column("linked_at", TS, nullable=False),
+)
+
+#: The ``jti`` of each identity assertion already exchanged, kept until it expires: replays are refused.
+used_assertions = sa.Table(
+    "used_assertions",
+    metadata,
+    sa.Column("issuer", sa.String(200), primary_key=True),
+    sa.Column("jti", sa.String(255), primary_key=True),
+    sa.Column("expires_at", TS, nullable=False, index=True),
 )
 
 refresh_tokens = sa.Table(

@@ -25,6 +25,7 @@ from services.intake.domain.views import Audience
 from services.intake.handlers.case import load_visible, view
 from services.intake.handlers.common import check_phase, invalid_many, not_found
 from services.intake.handlers.employers import acting_employer
+from services.intake.handlers.tokens import VERIFIED_IDENTITY_CLAIM
 from services.intake.schemas import ApplicationOut, Identity, PointsFacts, SubmitOut
 from shared.api.auth import Principal
 from shared.api.errors import Conflict, Forbidden
@@ -94,7 +95,8 @@ async def check_conduct(
 ) -> None:
     """Bad-conduct records (失信记录, 5 years, from the settlement service) bar declaring until they end.
     ``field`` names the ID number in the request (the graduate's in a graduate declaration)."""
-    person = await repo.live_conduct_record(person_digest=id_digest, credit_code=None, day=today)
+    live = await repo.live_conduct_records(person_digest=id_digest, credit_code=credit_code, day=today)
+    person = next((r for r in live if r["person_id_digest"] == id_digest), None)
     if person is not None:
         until = person["valid_until"].isoformat()
         raise Conflict(
@@ -103,7 +105,7 @@ async def check_conduct(
             f"存在严重失信记录，{until}（含）前不能申报。",
             [{"field": field, "code": "conduct_record.person", "message": f"until {until}"}],
         )
-    employer = await repo.live_conduct_record(person_digest=None, credit_code=credit_code, day=today)
+    employer = next((r for r in live if r["employer_credit_code"] == credit_code), None)
     if employer is not None:
         until = employer["valid_until"].isoformat()
         raise Conflict(
@@ -144,6 +146,25 @@ async def _check_person_unique(
         )
 
 
+async def _check_verified_identity(tx: Tx, caller: Principal, id_digest: str) -> None:
+    """An applicant who logged in through the city's identity service declares under the ID number it
+    vouched for (``handlers/identity.py``); password accounts have none to compare with."""
+    if not caller.claims.get(VERIFIED_IDENTITY_CLAIM):
+        return
+    account = await tx.repo.account(caller.subject)
+    if account is not None and account["id_digest"] is not None and account["id_digest"] != id_digest:
+        raise invalid_many(
+            [
+                {
+                    "field": "identity.id_number",
+                    "code": "id_number.not_verified_identity",
+                    "message": "Declare under the ID number your identity-service login verified. "
+                    "请使用统一身份认证核验的身份证号码申报。",
+                }
+            ]
+        )
+
+
 # ---- declaring and editing ------------------------------------------------------------------------
 
 
@@ -172,6 +193,7 @@ async def declare(tx: Tx, cmd: Declare) -> ApplicationOut:
             )
         bym = _check_declaration(cmd.identity, cmd.facts, round_row, today)
         digest = rt.id_digest(cmd.identity.id_number)
+        await _check_verified_identity(tx, cmd.caller, digest)
         await _check_person_unique(repo, cmd.round_id, digest, None)
         await check_conduct(repo, digest, aff["employer_credit_code"], today)
         application_id = f"PA{round_row['year']}-{new_id('x')[2:12].upper()}"
@@ -199,7 +221,7 @@ async def declare(tx: Tx, cmd: Declare) -> ApplicationOut:
             }
         )
         await repo.add_timeline(application_id, at=now, kind="declaration.created", data={"version": 1})
-        return await view(repo, application_id, Audience.APPLICANT)
+        return await view(repo, application_id, Audience.APPLICANT, new=True)
     except IntegrityError:
         raise Conflict(
             "application_exists", "An application for this person or account was made meanwhile."
@@ -233,6 +255,7 @@ async def edit(tx: Tx, cmd: EditDeclaration) -> ApplicationOut:
             )
         bym = _check_declaration(cmd.identity, cmd.facts, round_row, today)
         digest = rt.id_digest(cmd.identity.id_number)
+        await _check_verified_identity(tx, cmd.caller, digest)
         await _check_person_unique(repo, row["round_id"], digest, application_id)
         await check_conduct(repo, digest, row["employer_credit_code"], today)
         version = row["version"] + 1

@@ -108,10 +108,15 @@ async def load_visible(
     return row, audience
 
 
-async def view(repo: IntakeRepository, application_id: str, audience: Audience) -> ApplicationOut:
+async def view(
+    repo: IntakeRepository, application_id: str, audience: Audience, *, new: bool = False
+) -> ApplicationOut:
+    """The application as ``audience`` sees it; ``new``: just declared, so it has no materials yet (one query
+    fewer on the declaring path)."""
     row = await repo.application(application_id)
     assert row is not None
-    return application_out(row, await repo.materials_of(application_id), audience)
+    materials = [] if new else await repo.materials_of(application_id)
+    return application_out(row, materials, audience)
 
 
 @dataclass(frozen=True)

@@ -39,6 +39,8 @@ log = logging.getLogger(__name__)
 
 USERNAME = re.compile(r"[a-z0-9][a-z0-9_.@-]{2,63}")
 _BAD_LOGIN = "The username or password is wrong. 用户名或密码错误。"
+#: Access-token claim of an account whose ID number the city's identity service vouched for.
+VERIFIED_IDENTITY_CLAIM = "verified_identity"
 
 
 @dataclass(frozen=True)
@@ -59,9 +61,13 @@ def _bad_credentials(code: str = "invalid_credentials", message: str = _BAD_LOGI
     return ApiError(401, code, message, headers={"WWW-Authenticate": "Bearer"})
 
 
-async def _issue(tx: Tx, account: AccountView, family_id: str | None) -> TokenOut:
+async def issue_tokens(tx: Tx, account: AccountView, family_id: str | None) -> TokenOut:
+    """An access token and a new refresh token (of ``family_id``, or of a new login) for ``account``."""
     settings = tx.rt.settings
     extra: dict[str, Any] = {"name": account["name"]}
+    if account["id_digest"] is not None:
+        # The identity service vouched for this applicant's ID number: declaring checks it against it.
+        extra[VERIFIED_IDENTITY_CLAIM] = True
     if account["role"] == Role.EMPLOYER_ADMIN.value:
         extra["employer"] = account["employer_credit_code"]
         extra["employer_id"] = account["employer_id"]
@@ -145,7 +151,8 @@ async def begin_login(tx: Tx, cmd: PasswordGrant) -> LoginAttempt:
     tx.rt.signing_key  # noqa: B018 - fail early (503) when tokens cannot be signed
     username = cmd.username.strip().lower()
     account = await tx.repo.account_by_username(username) if USERNAME.fullmatch(username) else None
-    if account is None:
+    if account is None or account["password_hash"] is None:
+        # No account, or one that logs in through the identity service only: the same 401 at the same cost.
         return LoginAttempt(cmd, None, None)
     if _locked_here(tx, account, cmd.network):
         assert account["locked_until"] is not None
@@ -188,7 +195,7 @@ async def finish_login(tx: Tx, cmd: FinishLogin) -> TokenResult:
                     401, "invalid_client", "client_credentials is for department client accounts only."
                 )
             )
-        return TokenResult(token=await _issue(tx, account, None))
+        return TokenResult(token=await issue_tokens(tx, account, None))
     # Counted in this transaction, which commits: the refusal is returned, not raised.
     locked_until = await tx.repo.record_login_failure(
         account["id"], now, settings.login_max_failures, timedelta(seconds=settings.login_lockout_s)
@@ -230,7 +237,7 @@ async def refresh_grant(tx: Tx, cmd: RefreshGrant) -> TokenResult:
     if account is None or account["status"] != "active":
         raise _bad_credentials("account_disabled", "This account is disabled. 账户已停用。")
     await tx.repo.mark_refresh_token_used(row["token_hash"], now)
-    return TokenResult(token=await _issue(tx, account, row["family_id"]))
+    return TokenResult(token=await issue_tokens(tx, account, row["family_id"]))
 
 
 @dataclass(frozen=True)

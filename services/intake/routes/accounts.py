@@ -11,6 +11,7 @@ from services.intake.adapters.ratelimit import client_network
 from services.intake.adapters.security import Passwords
 from services.intake.context import Ctx
 from services.intake.handlers import accounts as h
+from services.intake.handlers import identity as idn
 from services.intake.handlers import tokens as t
 from services.intake.routes.deps import SECURED, Caller, Context, Limit, Offset, errors
 from services.intake.schemas import (
@@ -33,6 +34,8 @@ from shared.api.errors import ApiError, Invalid
 log = logging.getLogger(__name__)
 
 router = APIRouter()
+#: RFC 7523: an assertion (the city's identity service's signed JWT) exchanged for intake's tokens.
+JWT_BEARER = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 AccountId = Annotated[
     str, Path(max_length=40, pattern=r"^[A-Za-z0-9_.:-]+$", examples=["acc_3f9c1b2d7e4a5b6c"])
 ]
@@ -43,15 +46,26 @@ AccountId = Annotated[
     tags=["accounts 账户"],
     summary="Log in or refresh a token 登录 / 刷新令牌",
     response_model=TokenOut,
-    responses=errors(429, 503),
+    responses=errors(400, 409, 429, 503),
 )
 async def token(
     request: Request,
     ctx: Context,
     caller: Caller,
     grant_type: Annotated[
-        Literal["password", "refresh_token", "client_credentials"], Form(description="OAuth2 grant type.")
+        Literal[
+            "password", "refresh_token", "client_credentials", "urn:ietf:params:oauth:grant-type:jwt-bearer"
+        ],
+        Form(description="OAuth2 grant type."),
     ],
+    assertion: Annotated[
+        str | None,
+        Form(
+            max_length=8192,
+            description="With the jwt-bearer grant: the identity assertion (a signed JWT) of the city's "
+            "identity service.",
+        ),
+    ] = None,
     username: Annotated[str | None, Form(max_length=64, examples=["zhangsan"])] = None,
     password: Annotated[str | None, Form(max_length=128)] = None,
     refresh_token: Annotated[str | None, Form(max_length=200)] = None,
@@ -68,6 +82,14 @@ async def token(
     * `grant_type=refresh_token` with `refresh_token`: a new access token and a new refresh token; the one
       presented is used up (rotation). Presenting a used refresh token again revokes the whole login.
     * `grant_type=client_credentials` with `client_id` and `client_secret`: partner department systems.
+    * `grant_type=urn:ietf:params:oauth:grant-type:jwt-bearer` with `assertion` (RFC 7523): an applicant
+      signed in at the city's identity service (统一身份认证) exchanges its signed identity assertion (a JWT
+      with `sub`, `name` and `id_number`, for audience `hukou-intake`, at most 10 minutes long) for intake's
+      tokens. The first login creates the applicant account, holding the verified name and ID number; later
+      logins of the same person find it. A password account is never linked to it. Refusals: 401
+      `assertion_invalid` (signature, issuer, audience, times), `assertion_expired`, `assertion_replayed`
+      (an assertion is exchanged once), 400 `assertion_claims_invalid` (a signed assertion without a usable
+      name or ID number), 409 `external_identity_conflict`, 503 `idp_not_configured`.
 
     The access token is a JWT signed with Ed25519 (15 minutes by default); every service verifies it with
     the public key. Wrong credentials answer 401. After `login_max_failures` (default 5) wrong passwords in a
@@ -94,6 +116,12 @@ async def token(
             if not username or not password:
                 raise _missing("username" if not username else "password")
             result = await _password_login(ctx, t.PasswordGrant(username, password, network=network), caller)
+        elif grant_type == JWT_BEARER:
+            if not assertion:
+                raise _missing("assertion")
+            # Signature, claims, sealing: all before the transaction, with no pooled connection held.
+            cmd = idn.identity_login_command(ctx.runtime, assertion, ctx.clock.now())
+            return await ctx.run(idn.identity_login, cmd, actor=caller.subject)
         elif grant_type == "refresh_token":
             if not refresh_token:
                 raise _missing("refresh_token")
@@ -107,6 +135,8 @@ async def token(
     except ApiError as e:
         if e.status in (401, 429):
             limiter.failed(network)
+            if grant_type == JWT_BEARER:
+                log.warning("identity login refused from %s: %s", network, e.code)
         raise
 
 
