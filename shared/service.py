@@ -13,31 +13,27 @@ import signal
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Any, Generic, TypeVar, overload
+from typing import Any, Generic, TypeVar, overload
 
-import sqlalchemy as sa
 from aiokafka import AIOKafkaProducer
-from fastapi import APIRouter, Depends, FastAPI, Query, Request
-from fastapi import Path as FastAPIPath
-from fastapi.responses import JSONResponse
-from pydantic import AwareDatetime, BaseModel, Field
+from fastapi import APIRouter, Depends, FastAPI, Request
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from shared import audit
-from shared.api.auth import Authorizer, PermissionTable, Principal, Role, roles
-from shared.api.errors import ERROR_RESPONSES, ApiError, Conflict, Invalid, NotFound, install_error_handlers
+from shared.api.auth import Authorizer, PermissionTable, Principal
+from shared.api.docs import documented_app
+from shared.api.errors import install_error_handlers
 from shared.api.limits import BodyLimit
-from shared.calendar import CalendarDataError, CalendarYearUnknown, default_calendar
-from shared.calendar.data import operator_file, write_operator_year
-from shared.clock import Clock, SharedOffsetClock, build_clock
+from shared.api.ops import OPS_PERMISSIONS, ops_router
+from shared.clock import Clock, build_clock
 from shared.db import create_engine, create_session_factory
 from shared.events.envelope import Envelope
 from shared.events.registry import EventData
 from shared.logging import configure_logging, correlation, correlation_id_var
-from shared.messaging.inbox import Delivery, Handler, InboxConsumer, dead_letters_t, replay_dead_letter
-from shared.messaging.kafka import broker_reachable, ensure_topics, make_producer
+from shared.messaging.inbox import Delivery, Handler, InboxConsumer
+from shared.messaging.kafka import ensure_topics, make_producer
 from shared.messaging.outbox import Outbox, OutboxRelay, republish
 from shared.settings import ServiceSettings
 from shared.usecase import SYSTEM, Tx
@@ -97,22 +93,20 @@ class ServiceContext(Generic[S, RtT, RepoT]):
             return result
 
     def tx_for(self, d: Delivery, *, actor: str = SYSTEM) -> Tx[RepoT, RtT]:
-        """The use-case view of a Kafka delivery: its inbox transaction, its time, its causation; audited."""
-        e, now = d.envelope, self.clock.now()
-        audit.append_at_commit(d.session, audit.event_entry(now, actor, d))
+        """The use-case view of a Kafka delivery: its inbox transaction, its time, its causation; audited
+        (once per delivery, just before commit; in a batch, after its last record: ``Delivery.at_commit``)."""
+        now = self.clock.now()
+        entry = audit.event_entry(now, actor, d)
+        if d.at_commit is None:
+            audit.append_at_commit(d.session, entry)
+        else:
+            d.at_commit["audit"] = lambda: audit.append_later(d.session, entry)
 
         async def emit(data: EventData, subject: str) -> Envelope:
             return await d.emit(data, subject=subject)
 
-        return Tx(
-            d.session,
-            self.repository(d.session),
-            self.runtime,
-            now,
-            actor,
-            e.correlation_id,
-            emit,
-        )
+        repo = self.repository(d.session)
+        return Tx(d.session, repo, self.runtime, now, actor, d.envelope.correlation_id, emit)
 
     def consumer(self, name: str, topics: Sequence[str], handlers: dict[str, Handler]) -> InboxConsumer:
         """An idempotent consumer of this service (``name`` is ``<service>.<purpose>``)."""
@@ -168,279 +162,6 @@ def build_context(
     )
 
 
-# ---- operations endpoints shared by all services ---------------------------------------------
-
-#: Integers beyond PostgreSQL's BIGINT are refused at the edge (422), never sent to the database.
-PG_BIGINT_MAX = 2**63 - 1
-
-OPS_PERMISSIONS: dict[tuple[str, str], frozenset[str]] = {
-    ("GET", "/healthz"): roles(Role.PUBLIC),
-    ("GET", "/readyz"): roles(Role.PUBLIC),
-    ("GET", "/v1/ops/dead-letters"): roles(Role.OPERATIONS_ADMIN),
-    ("POST", "/v1/ops/dead-letters/{dead_letter_id}/replay"): roles(Role.OPERATIONS_ADMIN),
-    ("GET", "/v1/ops/clock"): roles(Role.PUBLIC),
-    ("POST", "/v1/ops/clock/advance"): roles(Role.OPERATIONS_ADMIN),
-    ("GET", "/v1/ops/calendar"): roles(Role.OPERATIONS_ADMIN, Role.BUREAU_STAFF),
-    ("PUT", "/v1/ops/calendar/years/{year}"): roles(Role.OPERATIONS_ADMIN),
-    ("POST", "/v1/ops/outbox/republish"): roles(Role.OPERATIONS_ADMIN),
-    ("GET", "/v1/ops/audit"): roles(Role.OPERATIONS_ADMIN, Role.BUREAU_STAFF),  # who saw or changed a case
-}
-
-
-class DeadLetterOut(BaseModel):
-    id: int
-    consumer: str
-    event_id: str
-    event_type: str | None
-    topic: str
-    partition: int
-    offset: int
-    key: str | None
-    reason_code: str = Field(examples=["invalid_payload"])
-    error: str
-    attempts: int
-    status: str = Field(examples=["open"])
-    created_at: datetime
-    replayed_at: datetime | None
-    replayed_by: str | None
-    raw_value: str
-
-
-class DeadLetterPage(BaseModel):
-    items: list[DeadLetterOut]
-    total: int
-    limit: int
-    offset: int
-
-
-class ClockOut(BaseModel):
-    now: datetime
-    mode: str
-
-
-class CalendarYearOut(BaseModel):
-    year: int
-    source: str
-    holidays: list[date]
-    make_up_working_days: list[date]
-
-
-class CalendarOut(BaseModel):
-    data_version: str = Field(examples=["chinesecalendar-1.11.0+overrides-3f1c2a9b"])
-    years: list[int]
-    operator_file: str | None = Field(
-        description="Where loaded years are written (HUKOU_CALENDAR_OVERRIDES)."
-    )
-    schedule: CalendarYearOut | None = None
-
-
-class CalendarYearIn(BaseModel):
-    """An official year's schedule, copied from the State Council notice (国务院办公厅关于<year>年部分节假日安排的通知)."""
-
-    model_config = {
-        "extra": "forbid",
-        "json_schema_extra": {
-            "examples": [
-                {
-                    "source": "国务院办公厅关于2027年部分节假日安排的通知 (国办发明电〔2026〕…号)",
-                    "holidays": ["2027-01-01", "2027-01-02", "2027-01-03"],
-                    "make_up_working_days": [],
-                }
-            ]
-        },
-    }
-
-    source: str = Field(min_length=1, max_length=500, description="The notice: title, number, URL.")
-    holidays: list[date] = Field(
-        min_length=1, max_length=60, description="Every day off, weekends inside included."
-    )
-    make_up_working_days: list[date] = Field(default_factory=list, max_length=30)
-
-
-class RepublishIn(BaseModel):
-    model_config = {
-        "extra": "forbid",
-        "json_schema_extra": {"examples": [{"since": "2026-06-01T08:00:00+08:00"}]},
-    }
-
-    since: AwareDatetime = Field(
-        description="Re-send every event created or published at or after this time."
-    )
-
-
-class RepublishOut(BaseModel):
-    since: datetime
-    rows: int = Field(description="Outbox rows marked for sending again.", examples=[1250])
-
-
-class ClockAdvance(BaseModel):
-    days: int = Field(default=0, ge=0, le=3650, strict=True)
-    hours: int = Field(default=0, ge=0, le=100_000, strict=True)
-    seconds: int = Field(default=0, ge=0, le=10_000_000, strict=True)
-
-
-def ops_router(get_ctx: Callable[[Request], AnyContext], authorize: Any) -> APIRouter:
-    r = APIRouter(tags=["operations 运维"])
-    auth = Depends(authorize)
-
-    @r.get("/healthz", summary="Liveness 存活检查")
-    async def healthz(_: Principal = auth) -> dict[str, str]:
-        """The process is up and serving requests."""
-        return {"status": "ok"}
-
-    @r.get("/readyz", summary="Readiness 就绪检查", responses={503: {"description": "A dependency is down"}})
-    async def readyz(request: Request, _: Principal = auth) -> JSONResponse:
-        """Ready when this service's database and the Kafka broker both answer."""
-        ctx = get_ctx(request)
-        checks: dict[str, str] = {}
-        try:
-            async with ctx.engine.connect() as conn:
-                await asyncio.wait_for(conn.execute(sa.text("SELECT 1")), 3)
-            checks["database"] = "ok"
-        except Exception as e:  # readiness reports, never raises
-            checks["database"] = f"error: {type(e).__name__}"
-        checks["broker"] = "ok" if await broker_reachable(ctx.settings) else "error: unreachable"
-        ok = all(v == "ok" for v in checks.values())
-        return JSONResponse(
-            {"status": "ready" if ok else "not_ready", "checks": checks}, status_code=200 if ok else 503
-        )
-
-    @r.get("/v1/ops/dead-letters", summary="Dead letters 死信列表", response_model=DeadLetterPage)
-    async def list_dead_letters(
-        request: Request,
-        _: Principal = auth,
-        status: Annotated[str | None, Query(pattern="^(open|replayed)$")] = None,
-        limit: Annotated[int, Query(ge=1, le=500)] = 50,
-        offset: Annotated[int, Query(ge=0, le=PG_BIGINT_MAX)] = 0,
-    ) -> DeadLetterPage:
-        """Events this service's consumers could not process, newest first, with the reason."""
-        ctx = get_ctx(request)
-        async with ctx.session_factory() as s:
-            q = sa.select(dead_letters_t)
-            cq = sa.select(sa.func.count()).select_from(dead_letters_t)
-            if status:
-                q = q.where(dead_letters_t.c.status == status)
-                cq = cq.where(dead_letters_t.c.status == status)
-            rows = (
-                (await s.execute(q.order_by(dead_letters_t.c.id.desc()).limit(limit).offset(offset)))
-                .mappings()
-                .all()
-            )
-            total = await s.scalar(cq) or 0
-        return DeadLetterPage(
-            items=[DeadLetterOut(**r) for r in rows], total=total, limit=limit, offset=offset
-        )
-
-    @r.post(
-        "/v1/ops/dead-letters/{dead_letter_id}/replay",
-        summary="Replay a dead letter 重放死信",
-        response_model=DeadLetterOut,
-        responses={404: {"description": "No such dead letter"}},
-    )
-    async def replay(
-        request: Request,
-        dead_letter_id: Annotated[int, FastAPIPath(ge=1, le=PG_BIGINT_MAX)],
-        principal: Principal = auth,
-    ) -> DeadLetterOut:
-        """Put the original record back on its topic; consumers process it again (idempotently)."""
-        ctx = get_ctx(request)
-        async with ctx.session_factory() as s, s.begin():
-            row = await replay_dead_letter(s, ctx.outbox, dead_letter_id, principal.subject, ctx.clock.now())
-        if row is None:
-            raise ApiError(404, "dead_letter_not_found", f"No dead letter {dead_letter_id}.")
-        return DeadLetterOut(**row)
-
-    @r.post("/v1/ops/outbox/republish", summary="Re-send events 重发事件", response_model=RepublishOut)
-    async def republish_outbox(request: Request, body: RepublishIn, _: Principal = auth) -> RepublishOut:
-        """After the broker lost its records (a restart of a memory broker, a re-created volume): mark every
-        outbox row created or published since `since` unpublished; the relay sends them again in their
-        original order and consumers' inboxes ignore the copies they already applied. Best called before the
-        relays reach the new broker (see `shared.messaging.outbox`). Same as
-        `python -m services.<name> republish --since …`."""
-        ctx = get_ctx(request)
-        async with ctx.session_factory() as s, s.begin():
-            rows = await republish(s, ctx.settings.service_name, body.since)
-        log.warning("republish since %s: %d outbox rows will be sent again", body.since.isoformat(), rows)
-        return RepublishOut(since=body.since, rows=rows)
-
-    @r.get("/v1/ops/clock", summary="The service clock 服务时钟", response_model=ClockOut)
-    async def clock(request: Request, _: Principal = auth) -> ClockOut:
-        """The current time as every deadline in this service sees it (Beijing time)."""
-        ctx = get_ctx(request)
-        return ClockOut(now=ctx.clock.now(), mode=ctx.settings.clock)
-
-    @r.post(
-        "/v1/ops/clock/advance",
-        summary="Move the shared clock forward 调快共享时钟",
-        response_model=ClockOut,
-        responses={409: {"description": "The clock is the real clock"}},
-    )
-    async def advance(request: Request, body: ClockAdvance, _: Principal = auth) -> ClockOut:
-        """Local stack and tests only: moves the clock of all five services forward together."""
-        ctx = get_ctx(request)
-        if not isinstance(ctx.clock, SharedOffsetClock):
-            raise ApiError(
-                409, "clock_not_adjustable", "This service runs on the real clock; it cannot be moved."
-            )
-        ctx.clock.advance(timedelta(days=body.days, hours=body.hours, seconds=body.seconds))
-        return ClockOut(now=ctx.clock.now(), mode=ctx.settings.clock)
-
-    @r.get("/v1/ops/calendar", summary="Working-day calendar 工作日历", response_model=CalendarOut)
-    async def calendar(
-        _: Principal = auth, year: Annotated[int | None, Query(ge=1900, le=2100)] = None
-    ) -> CalendarOut:
-        """The calendar data every deadline is computed with: its version (recorded on each deadline), the
-        years it knows, and one year's holidays and make-up working days (`year`)."""
-        cal = default_calendar()
-        sched = None
-        if year is not None:
-            try:
-                y = cal.schedule(year)
-            except CalendarYearUnknown as e:
-                raise NotFound("calendar_year_unknown", str(e)) from None
-            days, extra = sorted(y.holidays), sorted(y.make_up_working_days)
-            sched = CalendarYearOut(year=year, source=y.source, holidays=days, make_up_working_days=extra)
-        path = operator_file()
-        where = str(path) if path else None
-        return CalendarOut(
-            data_version=cal.data_version, years=list(cal.known_years), operator_file=where, schedule=sched
-        )
-
-    @r.put(
-        "/v1/ops/calendar/years/{year}",
-        summary="Load an official year's schedule 载入年度节假日安排",
-        response_model=CalendarOut,
-        responses={409: {"description": "No operator schedule file is configured"}},
-    )
-    async def load_year(
-        body: CalendarYearIn,
-        year: Annotated[int, FastAPIPath(ge=2004, le=2100)],
-        _: Principal = auth,
-    ) -> CalendarOut:
-        """Validate the year's schedule (every date in the year, make-up days on weekends, no day both) and
-        write it into the operator's schedule file shared by every service; from then on deadlines in that
-        year are computed, each recording the new calendar data version. Same as
-        `python -m shared.calendar load`."""
-        path = operator_file()
-        if path is None:
-            raise Conflict(
-                "calendar_file_not_configured",
-                "HUKOU_CALENDAR_OVERRIDES names no file: this deployment cannot load calendar years.",
-            )
-        entry = {
-            "source": body.source,
-            "holidays": [d.isoformat() for d in body.holidays],
-            "make_up_working_days": [d.isoformat() for d in body.make_up_working_days],
-        }
-        try:
-            await asyncio.to_thread(write_operator_year, path, year, entry)
-        except CalendarDataError as e:
-            raise Invalid("calendar_invalid", str(e)) from None
-        return await calendar(_, year)
-
-    return r
-
-
 def create_service_app(
     settings: ServiceSettings,
     *,
@@ -488,9 +209,7 @@ def create_service_app(
         finally:
             await ctx.close()
 
-    app = FastAPI(
-        title=title, description=description, version=version, lifespan=lifespan, responses=ERROR_RESPONSES
-    )
+    app = documented_app(title=title, description=description, version=version, lifespan=lifespan)
     app.state.permissions = table
     app.state.authorize = authorize
     install_error_handlers(app)
@@ -636,7 +355,7 @@ def migrate(settings: ServiceSettings, migrations_dir: Path, revision: str = "he
 # ---- entry point ----------------------------------------------------------------------------
 
 
-BUILTIN_COMMANDS = ("api", "worker", "migrate", "republish", "audit-verify")
+BUILTIN_COMMANDS = ("api", "worker", "migrate", "republish", *audit.COMMANDS)
 
 
 def service_main(
@@ -661,8 +380,8 @@ def service_main(
         rows = asyncio.run(_republish(settings, since))
         print(f"{name}: {rows} outbox rows since {since.isoformat()} will be sent again by the relay")
         return 0
-    if args.command == "audit-verify":
-        return audit.print_verdict(name, asyncio.run(audit.verify_database(settings)))
+    if args.command in audit.COMMANDS:
+        return audit.run_command(name, args.command, rest, settings)
     if args.command == "migrate":
         migrate(settings, migrations_dir)
         log.info("%s database migrated to head", name)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from shared.api.clients import IPNetwork, parse_networks
@@ -61,6 +61,24 @@ class ServiceSettings(BaseSettings):
     kafka_request_timeout_ms: int = 15_000
     kafka_max_message_bytes: int = 1_000_000
     kafka_partitions: int = 3
+    kafka_replication_factor: int = Field(
+        default=1,
+        ge=1,
+        description="Replication factor of topics this service creates when they are missing (the local "
+        "broker has one node; production: 3, with the topic job creating them first).",
+    )
+    kafka_security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = Field(
+        default="PLAINTEXT",
+        description="How clients talk to the brokers: production uses SASL_SSL (authenticated, encrypted).",
+    )
+    kafka_sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] = "SCRAM-SHA-512"
+    kafka_sasl_username: str | None = Field(
+        default=None, description="The service's own Kafka principal (SASL_*); one per service."
+    )
+    kafka_sasl_password: SecretStr | None = None
+    kafka_ssl_cafile: str | None = Field(
+        default=None, description="CA bundle that signed the brokers' certificates (SSL, SASL_SSL)."
+    )
 
     max_request_bytes: int = Field(
         default=1024 * 1024,
@@ -86,6 +104,20 @@ class ServiceSettings(BaseSettings):
     consumer_max_attempts: int = 5
     consumer_backoff_initial_s: float = 0.2
     consumer_backoff_max_s: float = 5.0
+    consumer_batch: bool = Field(
+        default=True,
+        description="Apply the records of a partition taken by one poll in one transaction (a savepoint "
+        "each; a failure other than a refusal falls back to one transaction per record). False: always one "
+        "transaction per record.",
+    )
+    consumer_batch_max_records: int = Field(
+        default=50,
+        ge=1,
+        le=5000,
+        description="Most records one poll takes, hence the largest batch. Each record of a batch is a "
+        "subtransaction (savepoint): PostgreSQL caches 64 per transaction, beyond which every other session's "
+        "visibility checks slow down while the batch is open, so keep it under 64.",
+    )
 
     jwt_public_key: SecretStr | None = Field(
         default=None, description="PEM public key that verifies access tokens (Ed25519)."
@@ -130,6 +162,17 @@ class ServiceSettings(BaseSettings):
                 "with `make run`, which starts the embedded PostgreSQL and sets it."
             )
         return self.database_url
+
+    @model_validator(mode="after")
+    def _kafka_credentials_complete(self) -> ServiceSettings:
+        if self.kafka_security_protocol.startswith("SASL") and not (
+            self.kafka_sasl_username and self.kafka_sasl_password
+        ):
+            raise ValueError(
+                f"kafka_security_protocol {self.kafka_security_protocol} needs kafka_sasl_username and "
+                "kafka_sasl_password"
+            )
+        return self
 
     def require_kafka(self) -> str:
         if not self.kafka_bootstrap_servers:

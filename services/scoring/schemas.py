@@ -69,7 +69,23 @@ EXAMPLE_FACTS: dict[str, Any] = {
 
 
 def schema_without_meta(schema: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in schema.items() if k not in ("$schema", "$id")}
+    """A contract's JSON Schema as an OpenAPI schema object: without ``$schema`` and ``$id``, and with its
+    local definitions written in place. Without its ``$id`` a ``#/$defs/month`` would point at the root of
+    the OpenAPI document, where there is none (ReDoc rendered nothing for the service)."""
+    defs: dict[str, Any] = schema.get("$defs", {})
+
+    def inline(node: Any) -> Any:
+        if isinstance(node, list):
+            return [inline(v) for v in node]
+        if not isinstance(node, dict):
+            return node
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref.startswith("#/$defs/"):
+            rest = {k: v for k, v in node.items() if k != "$ref"}
+            return {**inline(defs[ref.removeprefix("#/$defs/")]), **inline(rest)}
+        return {k: inline(v) for k, v in node.items()}
+
+    return {k: inline(v) for k, v in schema.items() if k not in ("$schema", "$id", "$defs")}
 
 
 class ScoreRecord(BaseModel):

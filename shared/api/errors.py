@@ -33,6 +33,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from shared.logging import correlation_id_var
@@ -173,6 +174,11 @@ _STATUS_CODES = {
 }
 
 
+#: SQLSTATEs of text PostgreSQL cannot hold: character_not_in_repertoire (NUL in text) and
+#: untranslatable_character (``\u0000`` in jsonb).
+_UNSTORABLE_TEXT = frozenset({"22021", "22P05"})
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def _api_error(request: Request, exc: ApiError) -> JSONResponse:
@@ -186,8 +192,20 @@ def install_error_handlers(app: FastAPI) -> None:
             422, "validation_failed", f"The request has {n} invalid field{'s' if n != 1 else ''}.", details
         )
 
+    @app.exception_handler(DBAPIError)
+    async def _text_postgresql_refuses(request: Request, exc: DBAPIError) -> JSONResponse:
+        if getattr(exc.orig, "sqlstate", None) not in _UNSTORABLE_TEXT:
+            raise exc  # a fault, not bad input: the 500 below
+        # A NUL character passes every pydantic str check but PostgreSQL cannot store or compare it.
+        detail = {"field": None, "code": "text_invalid", "message": "A text contains a NUL character."}
+        return error_json(422, "validation_failed", "The request has 1 invalid field.", [detail])
+
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 400 and isinstance(exc.__cause__, UnicodeDecodeError):
+            # FastAPI answers a JSON body that is not UTF-8 with a bare 400; it is invalid JSON like any other.
+            detail = {"field": "body", "code": "json_invalid", "message": "The body is not UTF-8 JSON."}
+            return error_json(422, "validation_failed", "The request has 1 invalid field.", [detail])
         code = _STATUS_CODES.get(exc.status_code, "http_error")
         return error_json(exc.status_code, code, str(exc.detail), headers=getattr(exc, "headers", None))
 

@@ -24,6 +24,7 @@ import aiokafka.client
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
+from aiokafka.helpers import create_ssl_context
 from aiokafka.protocol.metadata import MetadataRequest
 
 from shared.events.registry import ALL_TOPICS
@@ -41,9 +42,26 @@ aiokafka.client.MetadataRequest = _metadata_request
 aiokafka.admin.client.MetadataRequest = _metadata_request
 
 
+def connection_options(settings: ServiceSettings) -> dict[str, Any]:
+    """Security options every client of this service uses (production: SASL_SSL with the service's own
+    principal; the local broker: PLAINTEXT)."""
+    options: dict[str, Any] = {"security_protocol": settings.kafka_security_protocol}
+    if settings.kafka_security_protocol in ("SSL", "SASL_SSL"):
+        options["ssl_context"] = create_ssl_context(cafile=settings.kafka_ssl_cafile)
+    if settings.kafka_security_protocol.startswith("SASL"):
+        password = settings.kafka_sasl_password
+        options |= {
+            "sasl_mechanism": settings.kafka_sasl_mechanism,
+            "sasl_plain_username": settings.kafka_sasl_username,
+            "sasl_plain_password": password.get_secret_value() if password else None,
+        }
+    return options
+
+
 def make_producer(settings: ServiceSettings, client_id: str) -> AIOKafkaProducer:
     return AIOKafkaProducer(
         bootstrap_servers=settings.require_kafka(),
+        **connection_options(settings),
         client_id=client_id,
         acks="all",
         enable_idempotence=settings.kafka_enable_idempotence,
@@ -58,6 +76,7 @@ def make_consumer(settings: ServiceSettings, group_id: str, topics: Iterable[str
     return AIOKafkaConsumer(
         *topics,
         bootstrap_servers=settings.require_kafka(),
+        **connection_options(settings),
         group_id=group_id,
         client_id=group_id,
         enable_auto_commit=False,
@@ -65,7 +84,7 @@ def make_consumer(settings: ServiceSettings, group_id: str, topics: Iterable[str
         session_timeout_ms=settings.kafka_session_timeout_ms,
         heartbeat_interval_ms=settings.kafka_heartbeat_interval_ms,
         request_timeout_ms=max(settings.kafka_request_timeout_ms, settings.kafka_session_timeout_ms + 5000),
-        max_poll_records=200,
+        max_poll_records=settings.consumer_batch_max_records,
         isolation_level="read_uncommitted",
     )
 
@@ -77,7 +96,9 @@ async def ensure_topics(settings: ServiceSettings, names: Iterable[str] | None =
     created explicitly first. Returns the names created.
     """
     wanted = [settings.topic(n) for n in (names if names is not None else ALL_TOPICS)]
-    admin = AIOKafkaAdminClient(bootstrap_servers=settings.require_kafka(), request_timeout_ms=10_000)
+    admin = AIOKafkaAdminClient(
+        bootstrap_servers=settings.require_kafka(), request_timeout_ms=10_000, **connection_options(settings)
+    )
     await admin.start()
     try:
         existing = set(await admin.list_topics())
@@ -86,7 +107,11 @@ async def ensure_topics(settings: ServiceSettings, names: Iterable[str] | None =
             try:
                 await admin.create_topics(
                     [
-                        NewTopic(t, num_partitions=settings.kafka_partitions, replication_factor=1)
+                        NewTopic(
+                            t,
+                            num_partitions=settings.kafka_partitions,
+                            replication_factor=settings.kafka_replication_factor,
+                        )
                         for t in missing
                     ]
                 )
@@ -99,7 +124,9 @@ async def ensure_topics(settings: ServiceSettings, names: Iterable[str] | None =
 
 async def broker_reachable(settings: ServiceSettings, timeout_s: float = 3.0) -> bool:
     admin = AIOKafkaAdminClient(
-        bootstrap_servers=settings.require_kafka(), request_timeout_ms=int(timeout_s * 1000)
+        bootstrap_servers=settings.require_kafka(),
+        request_timeout_ms=int(timeout_s * 1000),
+        **connection_options(settings),
     )
     try:
         await asyncio.wait_for(admin.start(), timeout_s)

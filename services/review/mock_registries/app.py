@@ -43,6 +43,7 @@ from services.review.mock_registries.population import (
     SyntheticPerson,
     index_by_id_number,
 )
+from shared.api.docs import install_offline_docs
 from shared.validation import InvalidIdentifier
 from shared.validation.identifiers import parse_resident_id, synthetic_resident_id
 
@@ -519,6 +520,7 @@ def create_registry_app(
             "review service's adapters. Faults (latency, 5xx, 429, down) are set with `PUT /_admin/faults`."
         ),
     )
+    install_offline_docs(app)  # /docs and /redoc work on an isolated network
     state = FaultState(faults or Faults(), seed=fault_seed)
     install_faults(app, state)
     if department in GRADUATE_REGISTRIES:

@@ -77,17 +77,6 @@ class RankingEntryRecord(TypedDict):
     total: Decimal
 
 
-class AuditRecord(TypedDict):
-    """``audit_log``: who ran or finalized a ranking, when."""
-
-    id: int
-    at: datetime
-    actor: str
-    action: str
-    subject: str
-    detail: dict[str, Any]
-
-
 class CurrentTotal(NamedTuple):
     """The current (highest-revision) result of one application of a round, as ranking reads it."""
 

@@ -23,13 +23,13 @@ from services.scoring.adapters.records import (
     ScoreResultRecord,
 )
 from services.scoring.adapters.tables import (
-    audit_log,
     graduate_assessments,
     ranking_entries,
     rankings,
     rounds,
     score_results,
 )
+from shared import audit
 from shared.events.contracts.intake import RoundPhaseChangedV1
 from shared.readmodels import apply_round_phase
 
@@ -197,6 +197,5 @@ class ScoringRepository:
     async def audit(
         self, at: datetime, actor: str, action: str, subject: str, detail: dict[str, Any]
     ) -> None:
-        await self.s.execute(
-            sa.insert(audit_log).values(at=at, actor=actor, action=action, subject=subject, detail=detail)
-        )
+        """A case record ``scoring/<action>`` in the hash-chained audit trail, appended at commit."""
+        audit.record(self.s, audit.case_entry("scoring", at, actor, action, subject, detail))

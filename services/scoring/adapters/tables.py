@@ -90,18 +90,6 @@ ranking_entries = sa.Table(
     sa.Column("total", sa.Numeric(8, 2), nullable=False),
 )
 
-#: Who did what, when (ranking runs and finalizations).
-audit_log = sa.Table(
-    "audit_log",
-    metadata,
-    sa.Column("id", sa.BigInteger, sa.Identity(always=True), primary_key=True),
-    sa.Column("at", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("actor", sa.String(100), nullable=False),
-    sa.Column("action", sa.String(50), nullable=False),
-    sa.Column("subject", sa.String(100), nullable=False),
-    sa.Column("detail", JSONB, nullable=False),
-)
-
 #: One eligibility assessment per graduate declaration and revision of its verified facts
 #: (``graduate.verified``); the highest revision is current.
 graduate_assessments = sa.Table(

@@ -190,7 +190,8 @@ class ConductRecord(TypedDict):
 
 
 class AuditRecord(TypedDict):
-    """``audit_log``: who did what, when."""
+    """A settlement case record of the audit chain (``shared.audit.case_records``; the ``audit_log`` table
+    before it was merged into the chain): who did what, when. ``id`` is the record's seq."""
 
     id: int
     at: datetime

@@ -28,7 +28,6 @@ from services.settlement.adapters.records import (
     VerificationCheckRecord,
 )
 from services.settlement.adapters.tables import (
-    audit_log,
     conduct_records,
     holders,
     letter_counters,
@@ -37,6 +36,7 @@ from services.settlement.adapters.tables import (
     rounds,
     verification_checks,
 )
+from shared import audit
 from shared.events.contracts.intake import RoundPhaseChangedV1
 from shared.readmodels import apply_round_phase
 
@@ -78,10 +78,6 @@ def _check(row: RowMapping) -> VerificationCheckRecord:
 
 def _conduct(row: RowMapping) -> ConductRecord:
     return cast(ConductRecord, dict(row))
-
-
-def _audit(row: RowMapping) -> AuditRecord:
-    return cast(AuditRecord, dict(row))
 
 
 class SettlementRepository(GraduateSql):
@@ -426,15 +422,15 @@ class SettlementRepository(GraduateSql):
     async def audit(
         self, *, at: datetime, actor: str, action: str, subject: str, detail: dict[str, Any]
     ) -> None:
-        await self.s.execute(
-            sa.insert(audit_log).values(at=at, actor=actor, action=action, subject=subject, detail=detail)
-        )
+        """A case record ``settlement/<action>`` in the hash-chained audit trail, appended at commit."""
+        audit.record(self.s, audit.case_entry("settlement", at, actor, action, subject, detail))
 
     async def list_audit(self, *, subject: str | None, limit: int, offset: int) -> Page[AuditRecord]:
-        cond = [audit_log.c.subject == subject] if subject else []
-        q = sa.select(audit_log).where(*cond).order_by(audit_log.c.id.desc()).limit(limit).offset(offset)
-        rows = (await self.s.execute(q)).mappings().all()
-        return Page([_audit(r) for r in rows], await self._count(audit_log, cond))
+        """Settlement's case records in the audit chain, newest first (``id`` is the chain's seq)."""
+        rows, total = await audit.case_records(
+            self.s, "settlement", subject=subject or None, limit=limit, offset=offset
+        )
+        return Page([cast(AuditRecord, r) for r in rows], total)
 
 
 __all__ = ["Page", "Repository", "SettlementRepository", "json_safe"]

@@ -196,19 +196,6 @@ conduct_records = sa.Table(
     sa.Index("ix_conduct_records_due", "valid_until_at", postgresql_where=sa.text("status = 'active'")),
 )
 
-#: Who did what, when: staff actions and automatic transitions (actor ``system``).
-audit_log = sa.Table(
-    "audit_log",
-    metadata,
-    sa.Column("id", sa.BigInteger, sa.Identity(always=True), primary_key=True),
-    sa.Column("at", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("actor", sa.String(100), nullable=False),
-    sa.Column("action", sa.String(50), nullable=False),
-    sa.Column("subject", sa.String(100), nullable=False),
-    sa.Column("detail", JSONB, nullable=False),
-    sa.Index("ix_audit_log_subject", "subject", "id"),
-)
-
 # ---- the graduate programme (引进毕业生, seed 000) ----------------------------------------------------
 
 #: One quota account per supervising unit and year (migration 0005). ``remaining`` is kept with the

@@ -81,7 +81,7 @@ async def submit_case(tx: Tx, cmd: SubmitCase) -> CaseView:
         raise Conflict(
             "not_ready",
             "The case cannot go to the bureau yet: " + "; ".join(ready.missing) + ".",
-            [{"missing": m} for m in ready.missing],
+            [{"code": "missing", "message": m} for m in ready.missing],
         )
     try:
         deadline = approval_deadline(tx.today)

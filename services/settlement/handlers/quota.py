@@ -31,7 +31,13 @@ def quota_exhausted(unit_id: str, year: int, remaining: int, needed: int = 1) ->
         "quota_exhausted",
         f"Supervising unit {unit_id} has {remaining} quota unit(s) left for {year}; {needed} needed. "
         "The bureau must allocate or reallocate (调剂) units before this can go ahead.",
-        [{"supervising_unit_id": unit_id, "year": year, "remaining": remaining, "needed": needed}],
+        [
+            {
+                "field": "supervising_unit_id",
+                "code": "quota_exhausted",
+                "message": f"{remaining} left, {needed} needed",
+            }
+        ],
     )
 
 

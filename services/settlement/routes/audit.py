@@ -21,7 +21,9 @@ async def audit_log(
     offset: Offset = 0,
 ) -> AuditPage:
     """Who did what and when: staff actions and automatic transitions (actor `system`), newest first;
-    `subject` is usually an application id.
+    `subject` is usually an application or declaration id. Read from settlement's case records in the
+    hash-chained audit trail (`id` is the record's seq there; `GET /v1/ops/audit` shows every record,
+    reads included).
 
     操作审计记录（分页）。
     """

@@ -18,7 +18,6 @@ from services.scoring.adapters import records, tables
         (records.ScoreResultRecord, tables.score_results),
         (records.RankingRecord, tables.rankings),
         (records.RankingEntryRecord, tables.ranking_entries),
-        (records.AuditRecord, tables.audit_log),
         (records.GraduateAssessmentRecord, tables.graduate_assessments),
     ],
     ids=lambda x: getattr(x, "__name__", getattr(x, "name", "")),

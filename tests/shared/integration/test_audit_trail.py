@@ -1,7 +1,8 @@
 """The audit trail (全程留痕, issue 12 item 3), against the real PostgreSQL: every use case run through
 ``ctx.run`` and every event applied through ``ctx.tx_for`` leaves one record linked to the one before, in the
 same transaction; concurrent use cases keep one unbroken chain; a changed or deleted row is caught by
-``audit-verify``, which names the first broken link; staff query who saw or changed a case."""
+``audit-verify``, which names the first broken link (the append-only trigger is disabled for the tamper, as
+an attacker holding the table's owner or a superuser would); staff query who saw or changed a case."""
 
 from __future__ import annotations
 
@@ -173,6 +174,14 @@ async def test_concurrent_use_cases_keep_one_unbroken_chain(ctx: Ctx) -> None:
     assert (v.count, v.intact) == (n, True)
 
 
+async def tamper(ctx: Ctx, sql: str, params: dict[str, Any]) -> None:
+    """Change the chain as someone who may alter the table would: the append-only trigger off, the change, on."""
+    async with ctx.engine.begin() as conn:
+        await conn.execute(sa.text("ALTER TABLE audit_chain DISABLE TRIGGER audit_chain_append_only"))
+        await conn.execute(sa.text(sql), params)
+        await conn.execute(sa.text("ALTER TABLE audit_chain ENABLE TRIGGER audit_chain_append_only"))
+
+
 async def _five(ctx: Ctx) -> list[int]:
     for i in range(5):
         await ctx.run(approve_case, ApproveCase(f"A-{i}"), actor="staff-1")
@@ -181,11 +190,8 @@ async def _five(ctx: Ctx) -> list[int]:
 
 async def test_a_changed_detail_is_caught_at_its_seq(ctx: Ctx) -> None:
     seqs = await _five(ctx)
-    async with ctx.engine.begin() as conn:
-        await conn.execute(
-            sa.text("""UPDATE audit_chain SET detail = '{"command": "ApproveCase"}' WHERE seq = :s"""),
-            {"s": seqs[2]},
-        )
+    sql = """UPDATE audit_chain SET detail = '{"command": "ApproveCase"}' WHERE seq = :s"""
+    await tamper(ctx, sql, {"s": seqs[2]})
     v = await _verify(ctx)
     assert (v.intact, v.broken_seq, v.count) == (False, seqs[2], 2)
     assert v.reason is not None and "detail" in v.reason
@@ -193,8 +199,7 @@ async def test_a_changed_detail_is_caught_at_its_seq(ctx: Ctx) -> None:
 
 async def test_a_deleted_row_is_caught_at_the_next_seq(ctx: Ctx) -> None:
     seqs = await _five(ctx)
-    async with ctx.engine.begin() as conn:
-        await conn.execute(sa.text("DELETE FROM audit_chain WHERE seq = :s"), {"s": seqs[1]})
+    await tamper(ctx, "DELETE FROM audit_chain WHERE seq = :s", {"s": seqs[1]})
     v = await _verify(ctx)
     assert (v.intact, v.broken_seq) == (False, seqs[2])
     assert v.reason is not None and f"seq {seqs[0]}" in v.reason
@@ -228,10 +233,7 @@ async def test_the_audit_verify_command_exits_0_when_intact_and_1_naming_the_bro
     seqs = await _five(ctx)
     assert await asyncio.to_thread(_main, ctx.settings) == 0
     assert "audit chain intact, 5 records" in capsys.readouterr().out
-    async with ctx.engine.begin() as conn:
-        await conn.execute(
-            sa.text("UPDATE audit_chain SET actor = 'someone-else' WHERE seq = :s"), {"s": seqs[3]}
-        )
+    await tamper(ctx, "UPDATE audit_chain SET actor = 'someone-else' WHERE seq = :s", {"s": seqs[3]})
     assert await asyncio.to_thread(_main, ctx.settings) == 1
     assert f"BROKEN at seq {seqs[3]}" in capsys.readouterr().out
 

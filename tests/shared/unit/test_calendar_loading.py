@@ -13,6 +13,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+import shared.api.ops as ops_module
 from shared.api.auth import generate_keypair, issue_token
 from shared.calendar import CalendarYearUnknown, default_calendar, graduate_publicity_period
 from shared.calendar.__main__ import main as calendar_cli
@@ -125,3 +126,25 @@ async def test_operations_load_a_year_through_the_api_and_bureau_staff_read_it(o
         assert body["schedule"]["make_up_working_days"] == ["2027-02-13", "2027-02-14"]
         r = await c.get("/v1/ops/calendar", params={"year": 2027}, headers=auth("bureau_staff"))
         assert r.status_code == 200 and r.json()["schedule"]["source"].startswith("test schedule")
+
+
+async def test_a_read_only_calendar_file_answers_503_not_500(
+    operator_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On Kubernetes the file is a read-only ConfigMap: the upload is refused with a clear 503."""
+
+    def read_only(*_: object) -> None:
+        raise PermissionError(13, "Read-only file system")
+
+    monkeypatch.setattr(ops_module, "write_operator_year", read_only)
+    keys = generate_keypair()
+    token = issue_token(
+        keys[0], subject="ops", roles=["operations_admin"], now=datetime(2026, 12, 1, tzinfo=UTC)
+    )
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=_app(keys)), base_url="http://t") as c:
+        r = await c.put(
+            "/v1/ops/calendar/years/2027", json=YEAR_2027, headers={"Authorization": f"Bearer {token}"}
+        )
+    assert r.status_code == 503, r.text
+    assert r.json()["error"]["code"] == "calendar_not_writable"
+    assert "Read-only file system" in r.json()["error"]["message"]
