@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import base64
+import json
 import os
 import secrets
 import signal
@@ -27,6 +28,7 @@ import httpx
 
 from shared.api.auth import generate_keypair, issue_token
 from shared.clock import SharedOffsetClock
+from shared.devstack.idp import DEV_IDP_ISSUER, IDP_AUDIENCE, idp_keys
 from shared.devstack.servers import (
     EmbeddedPostgres,
     TansuBroker,
@@ -200,7 +202,7 @@ def run(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGTERM, _interrupt)
     pg: EmbeddedPostgres | None = None
     broker: TansuBroker | None = None
-    sup = Supervisor(_say)
+    sup = Supervisor(_say, pid_dir=var / "pids")  # var/pids/<child>.pid: for tools like demo.chaos
     clock_file = var / "clock.json"
     shared_clock = SharedOffsetClock(clock_file)
     envs: dict[str, dict[str, str]] = {}
@@ -256,6 +258,11 @@ def run(args: argparse.Namespace) -> int:
             }
             if svc == "intake":
                 env["INTAKE_JWT_PRIVATE_KEY"] = priv
+                # The stand-in for the city's identity service (shared/devstack/idp.py): applicants log in
+                # with its assertions (jwt-bearer grant), no password per applicant.
+                env.setdefault("INTAKE_EXTERNAL_IDP_ISSUER", DEV_IDP_ISSUER)
+                env.setdefault("INTAKE_EXTERNAL_IDP_AUDIENCE", IDP_AUDIENCE)
+                env.setdefault("INTAKE_EXTERNAL_IDP_PUBLIC_KEYS", idp_keys(var)[1])
                 env.setdefault("INTAKE_MATERIALS_DIR", str(var / "materials"))
             if svc == "settlement":
                 env.setdefault("SETTLEMENT_PUBLIC_BASE_URL", f"http://127.0.0.1:{port}")
@@ -268,6 +275,7 @@ def run(args: argparse.Namespace) -> int:
                 _supervise(sup, f"{svc}-{role}", [sys.executable, "-m", f"services.{svc}", role], env, logs)
         _wait_ready(args.port_offset, sup, timeout_s=args.ready_timeout)
         _say(f"all five services ready in {time.monotonic() - started:.1f}s; logs in {logs}")
+        write_stack_file(var, pg_url, kafka, args.port_offset, envs)
         for svc in SERVICES:
             _say(f"  {svc:<10} http://127.0.0.1:{DEFAULT_PORTS[svc] + args.port_offset}/docs")
         ports = ", ".join(str(p + args.port_offset) for p in MOCK_REGISTRIES.values())
@@ -307,7 +315,40 @@ def run(args: argparse.Namespace) -> int:
             broker.stop()
         if pg:
             pg.stop()
+        (var / "stack.json").unlink(missing_ok=True)
         _say("stopped")
+
+
+def write_stack_file(
+    var: Path, pg_url: str, kafka: str, port_offset: int, envs: dict[str, dict[str, str]]
+) -> Path:
+    """``var/stack.json``, written once the stack is ready (removed when it stops): each service's database
+    URL, port and base URL, the broker, the registries' ports and the pid files, for tools that inspect a
+    running stack (``demo.invariants``, ``demo.chaos``)."""
+    doc = {
+        "var_dir": str(var),
+        "kafka_bootstrap_servers": kafka,
+        "postgres_url": pg_url,
+        "port_offset": port_offset,
+        "services": {
+            svc: {
+                "database_url": envs[svc][f"{svc.upper()}_DATABASE_URL"],
+                "port": DEFAULT_PORTS[svc] + port_offset,
+                "url": f"http://127.0.0.1:{DEFAULT_PORTS[svc] + port_offset}",
+            }
+            for svc in SERVICES
+        },
+        "registries": {dept: port + port_offset for dept, port in MOCK_REGISTRIES.items()},
+        "pid_dir": str(var / "pids"),
+        "logs_dir": str(var / "logs"),
+        "supervisor_pid": os.getpid(),
+    }
+    path = var / "stack.json"
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(doc, indent=2))
+    tmp.chmod(0o600)
+    tmp.replace(path)
+    return path
 
 
 def _supervise(sup: Supervisor, name: str, cmd: list[str], env: dict[str, str], logs: Path) -> None:

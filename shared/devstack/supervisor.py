@@ -3,7 +3,9 @@
 :class:`Backoff` is the policy (0.5 s doubling to 10 s, back to 0.5 s once a process stayed up 30 s);
 :class:`Supervisor` applies it to its children on every :meth:`Supervisor.tick`: a child whose process
 ended is announced in the log and started again when its delay is over. A child may run hooks around
-each restart (the broker: republish every outbox before, create the topics after).
+each restart (the broker: republish every outbox before, create the topics after). Given a ``pid_dir``,
+the supervisor keeps ``<pid_dir>/<name>.pid`` holding the pid of each child's running process (removed
+while it is down), so that tools such as ``python -m demo.chaos`` can find the processes of a running stack.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import signal
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Protocol
 
 
@@ -72,16 +75,40 @@ class Child:
 class Supervisor:
     """Keeps its children running. Call :meth:`tick` often (every 0.3 s in the local stack)."""
 
-    def __init__(self, say: Callable[[str], None], clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        say: Callable[[str], None],
+        clock: Callable[[], float] = time.monotonic,
+        pid_dir: Path | None = None,
+    ) -> None:
         self.say = say
         self.clock = clock
         self.children: list[Child] = []
+        self.pid_dir = pid_dir
+        if pid_dir is not None:
+            pid_dir.mkdir(parents=True, exist_ok=True)
+
+    def pid_file(self, name: str) -> Path | None:
+        """Where the pid of child ``name``'s running process is kept (None: no pid files)."""
+        return self.pid_dir / f"{name}.pid" if self.pid_dir is not None else None
+
+    def _write_pid(self, child: Child) -> None:
+        path = self.pid_file(child.name)
+        if path is None:
+            return
+        if child.process is None:
+            path.unlink(missing_ok=True)
+            return
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(f"{child.process.pid}\n")
+        tmp.replace(path)  # a reader never sees a half-written file
 
     def add(self, child: Child) -> Child:
         """Start ``child`` now (an error here is the caller's: the stack is still starting)."""
         child.process = child.start()
         child.started_at = self.clock()
         self.children.append(child)
+        self._write_pid(child)
         return child
 
     def processes(self) -> list[tuple[str, Process]]:
@@ -105,6 +132,7 @@ class Supervisor:
                 )
                 child.process = None
                 child.restart_at = now + delay
+                self._write_pid(child)
             elif child.restart_at is not None and now >= child.restart_at:
                 self._restart(child)
 
@@ -121,6 +149,7 @@ class Supervisor:
         child.started_at = self.clock()
         child.restart_at = None
         child.restarts += 1
+        self._write_pid(child)
         self.say(f"{child.name} restarted (pid {child.process.pid}, restart {child.restarts})")
         if child.after_restart is not None:
             try:
