@@ -23,10 +23,22 @@ CASE_EVENTS: dict[str, Callable[[Tx, Observed[Any]], Awaitable[None]]] = {
     "score.computed": timeline.on_score_computed,
     "ranking.finalized": timeline.on_ranking_finalized,
     "application.ranked": timeline.on_application_ranked,
-    "publicity.outcome": timeline.on_publicity_outcome,
+    "publicity.outcome": lambda tx, seen: (
+        graduate_events.on_graduate_publicity_outcome(tx, seen)
+        if seen.event.program == "graduates"
+        else timeline.on_publicity_outcome(tx, seen)
+    ),
     "publicity.closed": timeline.on_publicity_closed,
-    "letter.issued": timeline.on_letter_issued,
-    "letter.revoked": timeline.on_letter_revoked,
+    "letter.issued": lambda tx, seen: (
+        graduate_events.on_graduate_letter_issued(tx, seen)
+        if seen.event.letter_type in graduate_events.GRADUATE_LETTER_TYPES
+        else timeline.on_letter_issued(tx, seen)
+    ),
+    "letter.revoked": lambda tx, seen: (
+        graduate_events.on_graduate_letter_revoked(tx, seen)
+        if seen.event.letter_type in graduate_events.GRADUATE_LETTER_TYPES
+        else timeline.on_letter_revoked(tx, seen)
+    ),
     "qualification.lapsed": timeline.on_qualification_lapsed,
     "qualification.cancelled": timeline.on_qualification_cancelled,
     # the graduate programme: the declaration's timeline (handlers/graduate_events.py)

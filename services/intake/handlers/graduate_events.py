@@ -1,6 +1,8 @@
 """The graduate declaration's timeline, fed by the other services' graduate events: the verification
-(review, ``graduate.verified``), the eligibility assessment (scoring, ``graduate.assessed``) and the bureau's
-decision (settlement, ``graduate.decided``).
+(review, ``graduate.verified``), the eligibility assessment (scoring, ``graduate.assessed``), the bureau's
+decision (settlement, ``graduate.decided``), and the events both programmes share when they are about a
+graduate: the publicity outcome (``publicity.outcome`` with ``program: graduates``) and the 接收函 / 报户口介绍信
+(``letter.issued`` / ``letter.revoked`` of a graduate letter type), which only add a timeline entry.
 
 Each event adds a timeline entry (deduplicated by event id) and updates the declaration's read model in
 the consumer's inbox transaction; verification and assessment keep the newest revision; the bureau's
@@ -16,9 +18,14 @@ from services.intake.adapters.records import GraduateDeclarationView
 from services.intake.context import Tx
 from services.intake.handlers.timeline import Observed
 from shared.api.errors import NotFound
+from shared.events.contracts.publicity import PublicityOutcomeV1
 from shared.events.contracts.review import GraduateVerifiedV1
 from shared.events.contracts.scoring import GraduateAssessedV1
-from shared.events.contracts.settlement import GraduateDecidedV1
+from shared.events.contracts.settlement import GraduateDecidedV1, LetterIssuedV1, LetterRevokedV1
+
+#: The letters of the graduate programme (settlement's ``domain/letters.py``): their events are about a
+#: declaration, not a points application.
+GRADUATE_LETTER_TYPES = frozenset({"receiving_letter", "hukou_letter"})
 
 
 async def _declaration(tx: Tx, declaration_id: str) -> GraduateDeclarationView:
@@ -79,3 +86,46 @@ async def on_graduate_decided(tx: Tx, seen: Observed[GraduateDecidedV1]) -> None
         row["id"], at=seen.at, kind="graduate.decided", data=data, event_id=seen.event_id
     ):
         await tx.repo.update_declaration(row["id"], decision=data, status=e.decision, updated_at=tx.now)
+
+
+async def on_graduate_publicity_outcome(tx: Tx, seen: Observed[PublicityOutcomeV1]) -> None:
+    e = seen.event
+    row = await _declaration(tx, e.application_id)
+    data = {
+        "outcome": e.outcome,
+        "reason": e.reason,
+        "reason_code": e.reason_code,
+        "publicity_id": e.publicity_id,
+        "publicity_closed_at": e.publicity_closed_at.isoformat(),
+    }
+    await tx.repo.add_graduate_timeline(
+        row["id"], at=seen.at, kind="publicity.outcome", data=data, event_id=seen.event_id
+    )
+
+
+async def on_graduate_letter_issued(tx: Tx, seen: Observed[LetterIssuedV1]) -> None:
+    e = seen.event
+    row = await _declaration(tx, e.application_id)
+    data = {
+        "letter_type": e.letter_type,
+        "serial_number": e.serial_number,
+        "issued_on": e.issued_on.isoformat(),
+    }
+    await tx.repo.add_graduate_timeline(
+        row["id"], at=seen.at, kind="letter.issued", data=data, event_id=seen.event_id
+    )
+
+
+async def on_graduate_letter_revoked(tx: Tx, seen: Observed[LetterRevokedV1]) -> None:
+    e = seen.event
+    row = await _declaration(tx, e.application_id)
+    data = {
+        "letter_type": e.letter_type,
+        "serial_number": e.serial_number,
+        "reason": e.reason,
+        "reason_code": e.reason_code,
+        "revoked_on": e.revoked_on.isoformat(),
+    }
+    await tx.repo.add_graduate_timeline(
+        row["id"], at=seen.at, kind="letter.revoked", data=data, event_id=seen.event_id
+    )

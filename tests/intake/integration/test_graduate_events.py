@@ -7,12 +7,14 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+import sqlalchemy as sa
 
 from shared.crypto import Sealer
 from shared.events.contracts.intake import EncryptedValue
+from shared.events.contracts.publicity import PublicityOutcomeV1
 from shared.events.contracts.review import GraduateItemCheck, GraduateVerifiedV1
 from shared.events.contracts.scoring import GraduateAssessedV1
-from shared.events.contracts.settlement import ConductRecordedV1, GraduateDecidedV1
+from shared.events.contracts.settlement import ConductRecordedV1, GraduateDecidedV1, LetterIssuedV1
 from shared.facts.graduates import GraduateFacts
 from tests.intake.graduate_support import BIRTH, graduate_body, graduate_world
 from tests.intake.integration.test_case_view import OtherServices, conduct_records, eventually
@@ -26,8 +28,6 @@ async def test_verification_assessment_and_decision_reach_the_declarations_timel
     decl_id = (await world.declare()).json()["id"]
     assert (await world.submit(decl_id)).status_code == 200
     async with intake.ctx.session_factory() as s:
-        import sqlalchemy as sa
-
         envelope = await s.scalar(
             sa.text("SELECT envelope FROM outbox WHERE event_type = 'graduate.declared'")
         )
@@ -73,13 +73,39 @@ async def test_verification_assessment_and_decision_reach_the_declarations_timel
                 ),
                 decl_id,
             )  # fmt: skip
+            # The events both programmes share, about a graduate: the list's outcome and the 接收函.
+            await other.publish(
+                "publicity",
+                PublicityOutcomeV1(
+                    application_id=decl_id, round_id=world.round_id, program="graduates", outcome="cleared",
+                    publicity_closed_at=intake.clock.now(), publicity_id=f"{world.round_id}:{world.unit_id}",
+                ),
+                decl_id,
+            )  # fmt: skip
+            await other.publish(
+                "settlement",
+                LetterIssuedV1(
+                    application_id=decl_id, round_id=world.round_id, letter_type="receiving_letter",
+                    serial_number="JSH-2025-000001", issued_on=date(2025, 4, 10),
+                ),
+                decl_id,
+            )  # fmt: skip
 
             async def decided() -> bool:
                 r = await intake.http.get(
                     f"/v1/graduate-declarations/{decl_id}", headers=bearer(world.bureau)
                 )
-                d = r.json()  # three topics: the events may be applied in any order
-                return bool(d["status"] == "approved" and d["verification"] and d["assessment"])
+                d = r.json()  # four topics: the events may be applied in any order
+                t = await intake.http.get(
+                    f"/v1/graduate-declarations/{decl_id}/timeline", headers=bearer(world.bureau)
+                )
+                kinds = {e["kind"] for e in t.json()["entries"]}
+                return bool(
+                    d["status"] == "approved"
+                    and d["verification"]
+                    and d["assessment"]
+                    and {"publicity.outcome", "letter.issued"} <= kinds
+                )
 
             await eventually(decided)
     finally:
@@ -94,7 +120,18 @@ async def test_verification_assessment_and_decision_reach_the_declarations_timel
         await intake.http.get(f"/v1/graduate-declarations/{decl_id}/timeline", headers=bearer(employer))
     ).json()
     kinds = [e["kind"] for e in timeline["entries"]]
-    assert sorted(kinds[-3:]) == ["graduate.assessed", "graduate.decided", "graduate.verified"]
+    assert sorted(kinds[-5:]) == [
+        "graduate.assessed",
+        "graduate.decided",
+        "graduate.verified",
+        "letter.issued",
+        "publicity.outcome",
+    ]
+    letter = next(e for e in timeline["entries"] if e["kind"] == "letter.issued")
+    assert letter["data"]["letter_type"] == "receiving_letter"
+    async with intake.ctx.session_factory() as s:
+        # graduate events of the shared types are not refused as unknown points applications
+        assert await s.scalar(sa.text("SELECT count(*) FROM dead_letters")) == 0
 
 
 async def test_a_graduate_with_an_account_consents_themself(intake: Intake) -> None:
