@@ -41,7 +41,8 @@ judges what the services did together, whatever happened to the processes in bet
   the bureau, or a revocation requested, are not final.
 - *one 接收函 / one 报户口介绍信* at most per declaration, and none without an approval.
 - *quota balances* — for each supervising unit and year, ``remaining`` equals the allocations (with
-  reallocations) minus the approvals that hold a unit of quota (settlement cases with ``quota_unit_held``),
+  reallocations) minus the units used net of returns, and those equal the approvals that hold a unit of quota
+  (settlement cases with ``quota_unit_held``) plus the counted graduates already settled,
   and the account's counters equal the sums of its movements.
 
 A check with nothing to judge (no graduates, no closed round) holds with the detail "nothing to check".
@@ -155,7 +156,8 @@ QUERIES: dict[str, dict[str, str]] = {
         "holders": "SELECT application_id, round_id, program FROM holders",
         "qualifications": "SELECT application_id, round_id, program, status FROM qualifications",
         "letters": "SELECT application_id, letter_type, program, status FROM letters",
-        "cases": "SELECT declaration_id, status, supervising_unit_id, year, quota_unit_held FROM graduate_cases",
+        "cases": "SELECT declaration_id, status, supervising_unit_id, year, quota_unit_held, quota_treatment "
+        "FROM graduate_cases",
         "quota": "SELECT supervising_unit_id, year, allocated, reallocated_in, reallocated_out, used, returned, "
         "remaining FROM quota_accounts",
         "movements": "SELECT supervising_unit_id, year, kind, sum(amount) AS amount, count(*) AS n "
@@ -575,6 +577,12 @@ def quota_balances(s: Snapshot) -> InvariantCheck:
         for c in s.rows("settlement", "cases")
         if c["quota_unit_held"] and c["year"] is not None
     )
+    # A settled graduate keeps the unit for good: the case stops "holding" it (it can no longer be given back).
+    settled: Counter[tuple[str, int]] = Counter(
+        (str(c["supervising_unit_id"]), int(c["year"]))
+        for c in s.rows("settlement", "cases")
+        if c["status"] == "settled" and c["quota_treatment"] == "counted" and c["year"] is not None
+    )
     moves: dict[tuple[str, int], dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for m in s.rows("settlement", "movements"):
         key = (str(m["supervising_unit_id"]), int(m["year"]))
@@ -584,9 +592,14 @@ def quota_balances(s: Snapshot) -> InvariantCheck:
         key = (str(a["supervising_unit_id"]), int(a["year"]))
         tag = f"{key[0]}/{key[1]}"
         granted = int(a["allocated"]) + int(a["reallocated_in"]) - int(a["reallocated_out"])
-        if int(a["remaining"]) != granted - held[key]:
+        counted = held[key] + settled[key]
+        net_used = int(a["used"]) - int(a["returned"])
+        if int(a["remaining"]) != granted - net_used:
+            problems.append(f"{tag}: remaining {a['remaining']}, allocated {granted} − {net_used} used net")
+        if net_used != counted:
             problems.append(
-                f"{tag}: remaining {a['remaining']}, allocated {granted} − {held[key]} approvals holding a unit"
+                f"{tag}: {net_used} units used net, but {held[key]} approvals hold one and {settled[key]} "
+                "counted graduates settled"
             )
         mv = moves[key]
         for column, kind in (("allocated", "allocation"), ("reallocated_in", "reallocation_in"),
@@ -595,7 +608,10 @@ def quota_balances(s: Snapshot) -> InvariantCheck:
                 problems.append(f"{tag}: {column} {a[column]} but its movements sum to {mv.get(kind, 0)}")
     total_rem = sum(int(a["remaining"]) for a in accounts)
     return _check(
-        name, problems, f"{len(accounts)} accounts, {sum(held.values())} units held, {total_rem} remaining"
+        name,
+        problems,
+        f"{len(accounts)} accounts, {sum(held.values())} units held, {sum(settled.values())} settled, "
+        f"{total_rem} remaining",
     )
 
 
