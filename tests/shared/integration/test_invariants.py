@@ -347,7 +347,9 @@ async def test_quota_balances_follow_the_approvals_that_hold_a_unit(world: World
     )
     name = "graduates: quota balances equal allocations minus counted approvals"
     bad = failed(await world.check())
-    assert bad[name] == "SU-1/2026: 1 units used net, but 0 approvals hold one and 0 counted graduates settled"
+    assert (
+        bad[name] == "SU-1/2026: 1 units used net, but 0 approvals hold one and 0 counted graduates settled"
+    )
     await world.sql(
         "settlement",
         "INSERT INTO graduate_cases (declaration_id, status, round_id, supervising_unit_id, year, quota_unit_held, "
@@ -364,5 +366,7 @@ async def test_quota_balances_follow_the_approvals_that_hold_a_unit(world: World
     assert name not in failed(await world.check())
     # The schema balances an account itself; the check must not rely on it.
     await world.sql("settlement", "ALTER TABLE quota_accounts DROP CONSTRAINT ck_quota_accounts_balanced")
-    await world.sql("settlement", "UPDATE quota_accounts SET remaining = 5 WHERE supervising_unit_id = 'SU-1'")
+    await world.sql(
+        "settlement", "UPDATE quota_accounts SET remaining = 5 WHERE supervising_unit_id = 'SU-1'"
+    )
     assert failed(await world.check())[name] == "SU-1/2026: remaining 5, allocated 5 − 1 used net"
