@@ -13,8 +13,10 @@ is put in ``<NAME>`` before the service starts. Setting both is refused, as is a
 Other ``*_FILE`` settings (``<P>CLOCK_FILE``) are left alone.
 
 ``entrypoint.py probe <service> api [--ready]`` asks the API on its port for ``/healthz`` (``/readyz``);
-``entrypoint.py probe <service> worker`` checks that the worker's database and broker answer (what
-``/readyz`` checks for the API); ``entrypoint.py probe <service> migrated`` that the service's database is at
+``entrypoint.py probe <service> worker [--max-age S]`` reads the worker's heartbeat when
+``<P>HEARTBEAT_FILE`` is set (``shared/heartbeat.py``: the relay and every consumer made progress within S
+seconds, default 120), else checks that the worker's database and broker answer (what ``/readyz`` checks for
+the API); ``entrypoint.py probe <service> migrated`` that the service's database is at
 the newest migration (``--wait SECONDS``: ask again every 2 s until it is, e.g. in a Kubernetes init
 container, so that no pod starts on an older schema while the migration job runs);
 ``entrypoint.py probe registry <port>`` asks a mock registry. Exit status 0 means healthy (container health
@@ -62,7 +64,7 @@ USAGE = (
     f"  service: {', '.join(SERVICES)}\n"
     f"  process: {', '.join(PROCESSES)} (or the service's own commands; `<service> --help` lists them)\n"
     "  entrypoint.py review mock-registry <department>   a mock department registry\n"
-    "  entrypoint.py probe <service> api [--ready] | probe <service> worker | probe <service> migrated"
+    "  entrypoint.py probe <service> api [--ready] | probe <service> worker [--max-age S] | probe <service> migrated"
     " [--wait SECONDS] | probe registry <port>"
 )
 
@@ -239,6 +241,17 @@ def _wait_seconds(argv: Sequence[str]) -> float:
         raise EntrypointError("--wait needs a number of seconds") from None
 
 
+def _max_age(args: Sequence[str]) -> float:
+    """``--max-age SECONDS`` (default 120): how long a worker's loop may go without progress."""
+    if "--max-age" in args:
+        i = list(args).index("--max-age")
+        try:
+            return float(args[i + 1])
+        except (IndexError, ValueError):
+            raise EntrypointError("--max-age needs a number of seconds") from None
+    return 120.0
+
+
 def probe(argv: Sequence[str], env: Mapping[str, str]) -> int:
     if argv[:1] == ["registry"] and len(argv) == 2 and argv[1].isdigit():
         return 0 if _http_ok(f"http://127.0.0.1:{argv[1]}/healthz", 3) else 1
@@ -255,6 +268,14 @@ def probe(argv: Sequence[str], env: Mapping[str, str]) -> int:
             time.sleep(2)
         return 0
     if process == "worker":
+        heartbeat = env.get(f"{service.upper()}_HEARTBEAT_FILE")
+        if heartbeat:  # liveness: the worker's loops still turn (shared/heartbeat.py)
+            from shared.heartbeat import check_heartbeat
+
+            problem = check_heartbeat(Path(heartbeat), _max_age(argv[2:]))
+            if problem:
+                print(f"probe: {service} worker: {problem}", file=sys.stderr)
+            return 1 if problem else 0
         return 0 if _worker_ready(service) else 1
     port = env.get(f"{service.upper()}_PORT") or str(DEFAULT_PORTS[service])
     path = "/readyz" if "--ready" in argv[2:] else "/healthz"

@@ -31,6 +31,7 @@ from shared.clock import Clock, build_clock
 from shared.db import create_engine, create_session_factory
 from shared.events.envelope import Envelope
 from shared.events.registry import EventData
+from shared.heartbeat import write_heartbeat
 from shared.logging import configure_logging, correlation, correlation_id_var
 from shared.messaging.inbox import Delivery, Handler, InboxConsumer
 from shared.messaging.kafka import ensure_topics, make_producer
@@ -268,6 +269,17 @@ class Worker:
             self._tasks.append(asyncio.create_task(c.run(), name=f"consumer-{c.name}"))
         for job in self.jobs:
             self._tasks.append(asyncio.create_task(job(), name=getattr(job, "__name__", "job")))
+        if self.ctx.settings.heartbeat_file is not None:
+            self._tasks.append(asyncio.create_task(self._heartbeat(self.ctx.settings.heartbeat_file)))
+
+    async def _heartbeat(self, path: Path) -> None:
+        """Every ``heartbeat_interval_s``: when each loop last turned (``shared/heartbeat.py``)."""
+        while True:
+            loops = {c.name: c.alive_at for c in self.consumers}
+            if self.relay is not None:
+                loops["outbox-relay"] = self.relay.alive_at
+            await asyncio.to_thread(write_heartbeat, path, loops)
+            await asyncio.sleep(self.ctx.settings.heartbeat_interval_s)
 
     async def stop(self) -> None:
         if self.relay:

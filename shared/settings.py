@@ -80,6 +80,13 @@ class ServiceSettings(BaseSettings):
         default=None, description="CA bundle that signed the brokers' certificates (SSL, SASL_SSL)."
     )
 
+    heartbeat_file: Path | None = Field(
+        default=None,
+        description="The worker writes its heartbeat here (shared/heartbeat.py) for a liveness probe that "
+        "notices a stuck loop; unset: none is written.",
+    )
+    heartbeat_interval_s: float = Field(default=5.0, gt=0, le=300)
+
     max_request_bytes: int = Field(
         default=1024 * 1024,
         ge=1024,

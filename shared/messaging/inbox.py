@@ -259,6 +259,7 @@ class InboxConsumer:
         self.dead_lettered = 0
         self._stopping = asyncio.Event()
         self._consumer: AIOKafkaConsumer | None = None
+        self.alive_at = time.time()
 
     # ---- one record -------------------------------------------------------------------
     def _decode(self, record: ConsumerRecord[bytes, bytes]) -> tuple[Envelope, EventData | None]:
@@ -493,6 +494,7 @@ class InboxConsumer:
         later events wait behind it and are applied in order once the outage ends."""
         if self._stopping.is_set():
             raise Interrupted(f"{env.type} {env.id} not applied: stopping during an outage")
+        self.alive_at = time.time()  # waiting for a dependency on purpose is progress, not a hang
         if attempt == 1 or attempt % 10 == 0:
             log.warning(
                 "%s: %s %s waits for a dependency (attempt %d): %s",
@@ -610,6 +612,7 @@ class InboxConsumer:
                 ready.set()
             batching = self.settings.consumer_batch
             while not self._stopping.is_set():
+                self.alive_at = time.time()  # the heartbeat's proof that this loop turns
                 batches = await consumer.getmany(
                     timeout_ms=300, max_records=self.settings.consumer_batch_max_records
                 )

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 import uuid
 import zlib
 from datetime import datetime
@@ -170,6 +171,7 @@ class OutboxRelay:
         self._topics_checked = False
         self._batches_failed = 0
         self._stopping = asyncio.Event()
+        self.alive_at = time.time()
 
     async def _check_topics(self) -> None:
         """Create the topics the broker lacks (a new, empty broker; a re-created volume)."""
@@ -243,6 +245,7 @@ class OutboxRelay:
         """Publish until stopped; waits ``outbox_poll_interval_s`` when idle, backs off on errors."""
         backoff = self.settings.outbox_poll_interval_s
         while not self._stopping.is_set():
+            self.alive_at = time.time()  # the heartbeat's proof that this loop turns
             try:
                 n = await self.publish_batch()
                 backoff = self.settings.outbox_poll_interval_s

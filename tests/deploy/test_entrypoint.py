@@ -140,3 +140,21 @@ def test_probe_arguments_are_checked() -> None:
 
 def test_an_api_probe_fails_when_nothing_answers() -> None:
     assert entrypoint.probe(["scoring", "api"], {"SCORING_PORT": "1"}) == 1
+
+
+def test_a_worker_probe_reads_the_heartbeat_when_one_is_configured(tmp_path: Path) -> None:
+    import time
+
+    from shared.heartbeat import write_heartbeat
+
+    path = tmp_path / "worker-heartbeat.json"
+    env = {"REVIEW_HEARTBEAT_FILE": str(path)}
+    assert entrypoint.probe(["review", "worker"], env) == 1  # no heartbeat yet
+    now = time.time()
+    write_heartbeat(path, {"outbox-relay": now, "review.intake": now - 300}, now=now)
+    assert entrypoint.probe(["review", "worker"], env) == 1  # one consumer silent for 5 minutes
+    assert entrypoint.probe(["review", "worker", "--max-age", "600"], env) == 0
+    write_heartbeat(path, {"outbox-relay": now, "review.intake": now}, now=now)
+    assert entrypoint.probe(["review", "worker"], env) == 0
+    with pytest.raises(entrypoint.EntrypointError, match="--max-age needs a number"):
+        entrypoint.probe(["review", "worker", "--max-age", "soon"], env)

@@ -7,6 +7,7 @@ Each test starts its own tansu broker on a free port (the session's broker is sh
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import subprocess
 import sys
@@ -359,5 +360,41 @@ async def test_a_worker_whose_task_dies_exits_with_a_non_zero_status(infra: Infr
         status = await asyncio.wait_for(worker.run_forever(), 30)
         assert status == 1
     finally:
+        await ctx.close()
+        await infra.drop(url)
+
+
+async def test_a_worker_writes_its_heartbeat_with_every_loop(
+    infra: Infra, topic_prefix: str, tmp_path: Path
+) -> None:
+    from shared.heartbeat import check_heartbeat
+
+    url = await infra.fresh_database("intake")
+    heartbeat = tmp_path / "worker-heartbeat.json"
+    settings = ServiceSettings(
+        service_name="intake",
+        database_url=url,
+        heartbeat_file=heartbeat,
+        heartbeat_interval_s=0.2,
+        **infra.settings_kwargs(topic_prefix),
+    )
+    ctx = build_context(settings)
+
+    async def nothing(d: Delivery) -> None:
+        return None
+
+    consumer = ctx.consumer("intake.heartbeat-test", ["review.events"], {"verification.completed": nothing})
+    worker = Worker(ctx, consumers=[consumer])
+    try:
+        await worker.start()
+        for _ in range(100):
+            if heartbeat.exists():
+                break
+            await asyncio.sleep(0.1)
+        doc = json.loads(heartbeat.read_text())
+        assert set(doc["loops"]) == {"outbox-relay", "intake.heartbeat-test"}
+        assert check_heartbeat(heartbeat, max_age_s=30) is None
+    finally:
+        await worker.stop()
         await ctx.close()
         await infra.drop(url)
