@@ -44,6 +44,7 @@ bench: install
 	$(PY) bench/consumer_bench.py
 	$(PY) bench/review_bench.py
 	$(PY) bench/intake_login_bench.py
+	$(PY) bench/pipeline_bench.py
 
 # The compose file and the Kubernetes manifests: schema, kubernetes-validate, yamllint, policy checks.
 deploy-check: install

@@ -182,8 +182,10 @@ class AnnualRound:
             "intake", "/v1/graduate-declarations", token=tok, params={"round_id": g.round_id}
         )
         cases = await api.page_all("settlement", "/v1/graduate-cases", token=tok, params={"year": self.year})
-        g_final: Counter[str] = Counter(c["status"] for c in cases)
-        g_final["returned_by_unit"] = sum(d["status"] == "returned" for d in decls)
+        # A declaration its unit returned never reaches the bureau: settlement still holds its case as "open".
+        returned = {d["id"] for d in decls if d["status"] == "returned"}
+        g_final: Counter[str] = Counter(c["status"] for c in cases if c["declaration_id"] not in returned)
+        g_final["returned_by_unit"] = len(returned)
         receiving = await api.total(
             "settlement", "/v1/letters", token=tok, letter_type="receiving_letter", status="issued"
         )
