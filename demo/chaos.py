@@ -497,19 +497,23 @@ async def play(stack: Stack, applicants: int, quota: int, chaos_factory: Callabl
     t0 = time.monotonic()
     report: RoundReport | None = None
     error: str | None = None
+    points_round: PointsRound | None = None
     try:
 
         def progress(message: str) -> None:
             say(message)
             chaos.on_stage(message)
 
-        report = await PointsRound(services, people, quota=quota, say=progress, timeout_s=timeout_s).run()
+        points_round = PointsRound(services, people, quota=quota, say=progress, timeout_s=timeout_s)
+        report = await points_round.run()
     except Exception as e:  # the round failed under chaos: reported, and the invariants are still judged
         error = f"{type(e).__name__}: {e}"
         if isinstance(e, httpx.RequestError):
             with contextlib.suppress(RuntimeError):  # a request error without its request
                 error += f" ({e.request.method} {e.request.url})"
         say(f"the round failed: {error}")
+        if points_round is not None:
+            await _say_publicity_readiness(services, points_round.report.round_id, say)
     finally:
         stop.set()
         await chaos_task
@@ -517,6 +521,22 @@ async def play(stack: Stack, applicants: int, quota: int, chaos_factory: Callabl
             await c.aclose()
     seconds = time.monotonic() - t0
     return Outcome(report, error, seconds, {s: t.retries for s, t in transports.items()}), chaos
+
+
+async def _say_publicity_readiness(
+    services: Services, round_id: str | None, say: Callable[[str], None]
+) -> None:
+    """What publicity still waits for before it can prepare the round's list (a diagnosis for the log)."""
+    if not round_id:
+        return
+    try:
+        token = await services.operations_token()
+        r = await services.publicity.get(
+            f"/v1/rounds/{round_id}/publicity-readiness", headers={"Authorization": f"Bearer {token}"}
+        )
+        say(f"publicity readiness of {round_id}: {r.status_code} {r.text[:600]}")
+    except httpx.HTTPError as e:  # a diagnosis only: the failure itself is already reported
+        say(f"publicity readiness of {round_id} not available: {type(e).__name__}: {e}")
 
 
 async def settle(stack: Stack, timeout_s: float) -> None:
