@@ -88,9 +88,16 @@ async def on_graduate_decided(tx: Tx, seen: Observed[GraduateDecidedV1]) -> None
         await tx.repo.update_declaration(row["id"], decision=data, status=e.decision, updated_at=tx.now)
 
 
+async def _add_entry(
+    tx: Tx, seen: Observed[Any], declaration_id: str, kind: str, data: dict[str, Any]
+) -> None:
+    """A timeline entry only: these events change nothing else on the declaration."""
+    row = await _declaration(tx, declaration_id)
+    await tx.repo.add_graduate_timeline(row["id"], at=seen.at, kind=kind, data=data, event_id=seen.event_id)
+
+
 async def on_graduate_publicity_outcome(tx: Tx, seen: Observed[PublicityOutcomeV1]) -> None:
     e = seen.event
-    row = await _declaration(tx, e.application_id)
     data = {
         "outcome": e.outcome,
         "reason": e.reason,
@@ -98,27 +105,21 @@ async def on_graduate_publicity_outcome(tx: Tx, seen: Observed[PublicityOutcomeV
         "publicity_id": e.publicity_id,
         "publicity_closed_at": e.publicity_closed_at.isoformat(),
     }
-    await tx.repo.add_graduate_timeline(
-        row["id"], at=seen.at, kind="publicity.outcome", data=data, event_id=seen.event_id
-    )
+    await _add_entry(tx, seen, e.application_id, "publicity.outcome", data)
 
 
 async def on_graduate_letter_issued(tx: Tx, seen: Observed[LetterIssuedV1]) -> None:
     e = seen.event
-    row = await _declaration(tx, e.application_id)
     data = {
         "letter_type": e.letter_type,
         "serial_number": e.serial_number,
         "issued_on": e.issued_on.isoformat(),
     }
-    await tx.repo.add_graduate_timeline(
-        row["id"], at=seen.at, kind="letter.issued", data=data, event_id=seen.event_id
-    )
+    await _add_entry(tx, seen, e.application_id, "letter.issued", data)
 
 
 async def on_graduate_letter_revoked(tx: Tx, seen: Observed[LetterRevokedV1]) -> None:
     e = seen.event
-    row = await _declaration(tx, e.application_id)
     data = {
         "letter_type": e.letter_type,
         "serial_number": e.serial_number,
@@ -126,6 +127,4 @@ async def on_graduate_letter_revoked(tx: Tx, seen: Observed[LetterRevokedV1]) ->
         "reason_code": e.reason_code,
         "revoked_on": e.revoked_on.isoformat(),
     }
-    await tx.repo.add_graduate_timeline(
-        row["id"], at=seen.at, kind="letter.revoked", data=data, event_id=seen.event_id
-    )
+    await _add_entry(tx, seen, e.application_id, "letter.revoked", data)

@@ -18,6 +18,7 @@ from sqlalchemy.pool import NullPool
 from demo.invariants import NOTHING, InvariantReport, check_invariants
 from shared.settings import SERVICES
 from shared.validation import synthetic_resident_id
+from shared.validation.identifiers import credit_code_check_character
 from tests.support.infra import Infra
 
 pytestmark = pytest.mark.integration
@@ -39,6 +40,8 @@ CASES: dict[str, tuple[bool, bool | None, str | None]] = {
 }
 INTAKE_STATUS = {"A-1": "scored", "A-2": "letter_issued", "A-3": "disqualified", "A-4": "ranked"}
 SEALED = json.dumps({"v": 1, "ct": "x"})
+#: A valid unified social credit code, generated (never a literal identifier).
+CREDIT_CODE = "91110108MA0000001" + credit_code_check_character("91110108MA0000001")
 
 
 class World:
@@ -73,8 +76,8 @@ class World:
         await self.sql(
             "intake",
             "INSERT INTO employers (id, credit_code, name, tax_registered, registered_at) "
-            "VALUES ('E-1', '91110108000000001X', '示范公司', true, :t)",
-            {"t": T},
+            "VALUES ('E-1', :code, '示范公司', true, :t)",
+            {"code": CREDIT_CODE, "t": T},
         )
         for n, app in enumerate(CASES):
             acc = f"U-{n}"
@@ -125,8 +128,8 @@ class World:
                 "settlement",
                 "INSERT INTO holders (application_id, revision, round_id, program, name, birth_year_month, "
                 "employer_name, employer_credit_code, id_number_sealed, updated_at) VALUES (:id, 1, :r, 'points', "
-                "'张三', '1990-01', '示范公司', '91110108000000001X', CAST(:sealed AS jsonb), :t)",
-                {"id": app, "r": ROUND, "sealed": SEALED, "t": T},
+                "'张三', '1990-01', '示范公司', :code, CAST(:sealed AS jsonb), :t)",
+                {"id": app, "r": ROUND, "sealed": SEALED, "code": CREDIT_CODE, "t": T},
             )
         ranked = [(a, c[1]) for a, c in CASES.items() if c[1] is not None]
         await self.sql(
