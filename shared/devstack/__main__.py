@@ -20,7 +20,6 @@ import string
 import subprocess
 import sys
 import time
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -223,11 +222,7 @@ def run(args: argparse.Namespace) -> int:
             _say(f"using external Kafka at {kafka}")
         else:
             broker = TansuBroker(args.kafka_port, log_path=logs / "tansu.log")
-            sup.add(
-                broker_child(
-                    broker, shared_clock, priv, urls, envs, logs / "tansu.log", lambda: _restart_workers(sup)
-                )
-            )
+            sup.add(broker_child(broker, shared_clock, priv, urls, envs, logs / "tansu.log"))
             kafka = broker.bootstrap
             _say(f"tansu broker started on {kafka} (memory storage)")
         asyncio.run(_prepare(pg_url, kafka, var))
@@ -361,17 +356,6 @@ def _supervise(sup: Supervisor, name: str, cmd: list[str], env: dict[str, str], 
     sup.add(Child(name, lambda: _spawn(cmd, env, log_path), log_path=str(log_path)))
 
 
-def _restart_workers(sup: Supervisor) -> None:
-    """Stop every worker gracefully (SIGTERM); the supervisor starts each again."""
-    for child in sup.children:
-        if child.name.endswith("-worker") and child.process is not None and child.process.poll() is None:
-            _say(f"{child.name}: restarted to join the new broker's consumer groups afresh")
-            try:
-                os.kill(child.process.pid, signal.SIGTERM)
-            except ProcessLookupError:  # it died in the meantime: the supervisor restarts it anyway
-                continue
-
-
 def broker_child(
     broker: TansuBroker,
     clock: SharedOffsetClock,
@@ -379,7 +363,6 @@ def broker_child(
     urls: dict[str, str],
     envs: dict[str, dict[str, str]],
     log_path: Path,
-    restart_workers: Callable[[], None] | None = None,
 ) -> Child:
     """The broker, supervised: before a restart every service's outbox since the dead broker started is
     republished (the broker is still down, so no relay can send a newer event first); after it, the topics
@@ -409,12 +392,6 @@ def broker_child(
 
         created = asyncio.run(ensure_topics(ServiceSettings(kafka_bootstrap_servers=broker.bootstrap)))
         _say(f"topics re-created on the new broker ({len(created)})")
-        if restart_workers is not None:
-            # tansu's restart is a new, empty cluster: a consumer that survived it keeps its old fetch
-            # positions and group, and was seen to wait for ever on a topic it had read to the end. A real
-            # Kafka keeps both; here every worker is restarted so that its consumers join afresh and read
-            # from the beginning (their inboxes absorb the republished duplicates).
-            restart_workers()
 
     return Child(
         "broker", start, before_restart=before_restart, after_restart=after_restart, log_path=str(log_path)
