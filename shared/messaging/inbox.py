@@ -56,7 +56,7 @@ from shared.events.registry import (
     describe_validation_error,
 )
 from shared.logging import correlation
-from shared.messaging.kafka import make_consumer
+from shared.messaging.kafka import Membership, commit_as_member, make_consumer, membership
 from shared.messaging.outbox import Outbox
 from shared.settings import ServiceSettings
 
@@ -257,6 +257,7 @@ class InboxConsumer:
         self.processed = 0
         self.duplicates = 0
         self.dead_lettered = 0
+        self.commits_skipped = 0
         self._stopping = asyncio.Event()
         self._consumer: AIOKafkaConsumer | None = None
         self.alive_at = time.time()
@@ -613,9 +614,16 @@ class InboxConsumer:
             batching = self.settings.consumer_batch
             while not self._stopping.is_set():
                 self.alive_at = time.time()  # the heartbeat's proof that this loop turns
+                before = membership(consumer)
                 batches = await consumer.getmany(
                     timeout_ms=300, max_records=self.settings.consumer_batch_max_records
                 )
+                # The records belong to the assignment of the membership the consumer has now (aiokafka drops
+                # records fetched for an assignment a rejoin replaced); a membership that changed while
+                # fetching commits none of them.
+                fetched_in = membership(consumer)
+                if before[0] >= 0 and before != fetched_in:
+                    fetched_in = (-1, "")
                 for tp, records in batches.items():
                     done = 0
                     try:
@@ -627,21 +635,33 @@ class InboxConsumer:
                     except Interrupted as e:
                         log.info("%s: %s", self.name, e)
                         if done:
-                            await self._commit(consumer, tp, records[done - 1].offset + 1)
+                            await self._commit(consumer, tp, records[done - 1].offset + 1, fetched_in)
                         return
-                    await self._commit(consumer, tp, records[-1].offset + 1)
+                    await self._commit(consumer, tp, records[-1].offset + 1, fetched_in)
         finally:
             self._consumer = None
             await consumer.stop()
 
-    async def _commit(self, consumer: AIOKafkaConsumer, tp: TopicPartition, offset: int) -> None:
+    async def _commit(
+        self, consumer: AIOKafkaConsumer, tp: TopicPartition, offset: int, fetched_in: Membership
+    ) -> None:
+        """Commit the partition's offset as the group member that fetched its records, or not at all: after
+        a rejoin (a rebalance, or a broker that came back empty) the offset may belong to another log."""
         try:
-            await asyncio.wait_for(consumer.commit({tp: offset}), timeout=10)
+            if not await commit_as_member(consumer, tp, offset, fetched_in, timeout_s=10):
+                self.commits_skipped += 1
+                log.info(
+                    "%s: offset %d of %s not committed: the group membership changed since its records were "
+                    "fetched (a rebalance, or a broker that came back empty); they are in the inbox",
+                    self.name,
+                    offset,
+                    tp,
+                )
         except asyncio.CancelledError:
             raise
         except Exception as e:
             # Not fatal: the records are in the inbox; a redelivery has no second effect.
-            log.warning("%s: offset commit for %s failed: %s", self.name, tp, e)
+            log.warning("%s: offset commit for %s failed: %r", self.name, tp, e)
 
     def stop(self) -> None:
         self._stopping.set()

@@ -21,11 +21,18 @@ from typing import Any
 
 import aiokafka.admin.client
 import aiokafka.client
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.errors import TopicAlreadyExistsError
+from aiokafka.errors import (
+    IllegalGenerationError,
+    KafkaError,
+    RebalanceInProgressError,
+    TopicAlreadyExistsError,
+    UnknownMemberIdError,
+)
 from aiokafka.helpers import create_ssl_context
 from aiokafka.protocol.metadata import MetadataRequest
+from aiokafka.structs import OffsetAndMetadata
 
 from shared.events.registry import ALL_TOPICS
 from shared.settings import ServiceSettings
@@ -87,6 +94,64 @@ def make_consumer(settings: ServiceSettings, group_id: str, topics: Iterable[str
         max_poll_records=settings.consumer_batch_max_records,
         isolation_level="read_uncommitted",
     )
+
+
+#: A consumer's place in its group: (generation, member id). A new one after every join.
+Membership = tuple[int, str]
+
+
+def membership(consumer: AIOKafkaConsumer) -> Membership:
+    """The consumer's current group membership (aiokafka keeps it on its private coordinator)."""
+    coordinator = consumer._coordinator  # no public accessor (aiokafka is pinned >=0.14,<0.15)
+    return int(coordinator.generation), str(coordinator.member_id)
+
+
+async def commit_as_member(
+    consumer: AIOKafkaConsumer, tp: TopicPartition, offset: int, member: Membership, timeout_s: float = 10.0
+) -> bool:
+    """Commit ``offset`` for ``tp`` only as the group member that fetched the records before it.
+
+    ``AIOKafkaConsumer.commit`` retries until the broker answers, and builds every retry with whatever
+    membership the consumer has by then. When the broker comes back empty (tansu keeps nothing; a re-created
+    Kafka volume), a commit begun for the old cluster's log is sent again into the new one: as the member the
+    consumer has become after its rejoin, or as no member at all (generation -1, which a group without
+    members accepts). That offset means nothing in the new log; every record the new log holds below it is
+    never read, and the consumer stalls (found by the chaos test: publicity never saw the ranking). Here
+    every attempt first checks that the membership is still the one the records were fetched in — with no
+    ``await`` between that check and the request being built — and gives up otherwise: the records are in
+    the inbox, and their redelivery from wherever the new membership starts has no second effect.
+
+    True when committed; False when the membership changed (nothing committed).
+    Raises ``TimeoutError`` after ``timeout_s`` and a non-retriable ``KafkaError`` as is.
+    """
+    # aiokafka's own commit path (its coordinator's lock and single attempt), without its retry loop.
+    coordinator = consumer._coordinator
+    offsets = {tp: OffsetAndMetadata(offset, "")}
+
+    async def attempt() -> bool:
+        while True:
+            await coordinator.ensure_coordinator_known()
+            async with coordinator._commit_lock:
+                subscription = consumer._subscription.subscription
+                assignment = subscription.assignment if subscription is not None else None
+                if (
+                    member[0] < 0
+                    or membership(consumer) != member
+                    or assignment is None
+                    or tp not in assignment.tps
+                ):
+                    return False
+                try:
+                    await coordinator._do_commit_offsets(assignment, offsets)
+                    return True
+                except (UnknownMemberIdError, IllegalGenerationError, RebalanceInProgressError):
+                    return False
+                except KafkaError as e:
+                    if not e.retriable:
+                        raise
+            await asyncio.sleep(0.1)  # the broker is not there yet (aiokafka's retry backoff)
+
+    return await asyncio.wait_for(attempt(), timeout_s)
 
 
 async def ensure_topics(settings: ServiceSettings, names: Iterable[str] | None = None) -> list[str]:

@@ -30,7 +30,7 @@ from shared.db import create_engine, create_session_factory
 from shared.devstack.servers import TansuBroker, free_port
 from shared.events.registry import EventData, EventRegistry
 from shared.messaging.inbox import Delivery, InboxConsumer
-from shared.messaging.kafka import ensure_topics, make_producer
+from shared.messaging.kafka import ensure_topics, make_producer, membership
 from shared.messaging.outbox import Outbox, OutboxRelay, republish
 from shared.service import Worker, build_context
 from shared.settings import ServiceSettings
@@ -99,8 +99,12 @@ class Stack:
         self.broker.stop()
         self.broker.start()
 
-    def start_consumer(self, name: str) -> InboxConsumer:
+    def start_consumer(
+        self, name: str, hold: Callable[[int], Awaitable[None]] | None = None
+    ) -> InboxConsumer:
         async def handler(d: Delivery) -> None:
+            if hold is not None:
+                await hold(d.data.seq)
             await d.session.execute(
                 sa.text("INSERT INTO effects (consumer, event_id, subject, seq) VALUES (:c, :e, :s, :q)"),
                 {"c": name, "e": d.envelope.id, "s": d.envelope.subject, "q": d.data.seq},
@@ -223,6 +227,58 @@ async def test_events_lost_with_the_broker_are_republished_and_every_consumer_ap
     # The live consumer saw every republished copy (and, having lost its committed offsets with the broker,
     # may re-read after its rejoin what it had read before): none had an effect.
     assert live.duplicates >= 20 and live.dead_lettered == 0 and late.dead_lettered == 0
+
+
+async def test_an_offset_read_before_the_broker_came_back_empty_is_never_committed_into_the_new_log(
+    stack: Stack,
+) -> None:
+    """Regression (the chaos test's stall): a consumer busy with a record while the broker dies commits that
+    record's offset only as the group member that fetched it. aiokafka's own commit retried until the broker
+    was back and then committed the old log's offset into the new, empty cluster (as the rejoined member, or
+    as no member at all); a consumer starting from it skipped every record the new log held below it."""
+    entered, gate = asyncio.Event(), asyncio.Event()
+
+    async def hold(seq: int) -> None:
+        if seq == 12:
+            entered.set()
+            await gate.wait()
+
+    name = "intake.gated"
+    first = stack.start_consumer(name, hold)
+    await stack.emit(range(0, 12))
+
+    async def applied(n: int) -> bool:
+        return sum(map(len, (await stack.effects(name)).values())) >= n
+
+    await eventually(lambda: applied(12), "the first events")
+    await stack.emit(range(12, 13))
+    await asyncio.wait_for(entered.wait(), 30)  # its handler now waits: the offset to commit is the old log's
+    fetched_in = first._consumer and membership(first._consumer)
+    stack.restart_broker_empty()  # nothing to republish: every event was applied
+    await ensure_topics(stack.settings)
+
+    async def rejoined() -> bool:
+        now = membership(first._consumer) if first._consumer is not None else (-1, "")
+        return now[0] >= 0 and now != fetched_in
+
+    await eventually(rejoined, "the consumer to join the group anew on the new broker")
+    gate.set()
+    await eventually(lambda: applied(13), "the held event")
+    await eventually(lambda: _at_least(first.commits_skipped, 1), "the old offset to be refused")
+    first.stop()
+    await asyncio.sleep(1.0)  # its loop ends within a poll
+    # The worker restarts (its consumer reads from the group's committed offsets) and the round goes on: more
+    # events than the old log had, so that the new log reaches past the old offsets.
+    second = stack.start_consumer(name)
+    await stack.emit(range(13, 60))
+    await eventually(lambda: applied(60), "every new event, including those below the old offsets")
+    await asyncio.sleep(0.5)
+    assert await stack.effects(name) == expected(range(60)), "every event once, each key in order"
+    assert second.dead_lettered == 0
+
+
+async def _at_least(n: int, floor: int) -> bool:
+    return n >= floor
 
 
 async def _zero(n: Awaitable[int]) -> bool:
