@@ -83,8 +83,12 @@ def configure_logging(service: str, level: str = "INFO", json_lines: bool = True
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    # aiokafka is chatty at INFO about group joins; keep warnings.
+    # aiokafka is chatty at INFO; keep its warnings, but from its group coordinator the joins and the
+    # partitions each consumer was given, and from its fetcher a position reset (what an operator needs to
+    # see why a consumer stopped consuming).
     logging.getLogger("aiokafka").setLevel(max(logging.WARNING, logging.getLevelName(level)))
+    for name in ("aiokafka.consumer.group_coordinator", "aiokafka.consumer.fetcher"):
+        logging.getLogger(name).setLevel(level)
 
 
 @contextmanager

@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import base64
+import contextlib
 import json
 import os
 import secrets
@@ -20,6 +21,7 @@ import string
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -222,7 +224,10 @@ def run(args: argparse.Namespace) -> int:
             _say(f"using external Kafka at {kafka}")
         else:
             broker = TansuBroker(args.kafka_port, log_path=logs / "tansu.log")
-            sup.add(broker_child(broker, shared_clock, priv, urls, envs, logs / "tansu.log"))
+            workers = lambda: [  # noqa: E731 - read at each restart: the workers' pids change
+                c.process.pid for c in sup.children if c.name.endswith("-worker") and c.process is not None
+            ]
+            sup.add(broker_child(broker, shared_clock, priv, urls, envs, logs / "tansu.log", workers))
             kafka = broker.bootstrap
             _say(f"tansu broker started on {kafka} (memory storage)")
         asyncio.run(_prepare(pg_url, kafka, var))
@@ -363,35 +368,73 @@ def broker_child(
     urls: dict[str, str],
     envs: dict[str, dict[str, str]],
     log_path: Path,
+    kafka_clients: Callable[[], list[int]] = list,
 ) -> Child:
     """The broker, supervised: before a restart every service's outbox since the dead broker started is
     republished (the broker is still down, so no relay can send a newer event first); after it, the topics
-    are created (before a relay or a consumer needs them)."""
+    are created (before a relay or a consumer needs them).
+
+    From the moment the broker is found dead until its topics exist again, the processes that talk to it
+    (``kafka_clients``: the workers) are held with SIGSTOP and let go with SIGCONT. tansu acknowledges a
+    record sent to a topic it does not have, and the partition is broken once the topic is created (the next
+    records are refused, its end offset is wrong — shown in tests/shared/integration/test_broker_loss.py); a
+    producer still holding records for the dead broker would send them the instant the new one listens, before
+    anyone could create its topics. Apache Kafka refuses such a record (``UNKNOWN_TOPIC_OR_PARTITION``), so
+    production needs no such hold."""
     started = {"at": clock.now()}
+    held: list[int] = []
+
+    def hold() -> None:
+        for pid in kafka_clients():
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGSTOP)
+                held.append(pid)
+        if held:
+            _say(f"holding {len(held)} Kafka clients (SIGSTOP) until the new broker has its topics")
+
+    def release() -> None:
+        for pid in held:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGCONT)
+        if held:
+            _say(f"released {len(held)} Kafka clients (SIGCONT)")
+        held.clear()
 
     def start() -> subprocess.Popen[bytes]:
         started["at"] = clock.now()
-        broker.start()
+        try:
+            broker.start()
+        except BaseException:
+            release()
+            raise
         return broker.process
 
     def before_restart() -> None:
+        hold()
         since = started["at"] - REPUBLISH_MARGIN
         _say(f"broker lost its records: republishing every outbox since {since:%Y-%m-%d %H:%M:%S}")
-        token = issue_token(
-            jwt_private_key,
-            subject="devstack-supervisor",
-            roles=["operations_admin"],
-            now=clock.now(),
-            ttl=timedelta(minutes=10),
-        )
-        for line in republish_all(since, token, urls, envs):
-            _say(f"  {line}")
+        try:
+            token = issue_token(
+                jwt_private_key,
+                subject="devstack-supervisor",
+                roles=["operations_admin"],
+                now=clock.now(),
+                ttl=timedelta(minutes=10),
+            )
+            for line in republish_all(since, token, urls, envs):
+                _say(f"  {line}")
+        except BaseException:
+            release()
+            raise
 
     def after_restart() -> None:
         from shared.messaging.kafka import ensure_topics
 
-        created = asyncio.run(ensure_topics(ServiceSettings(kafka_bootstrap_servers=broker.bootstrap)))
-        _say(f"topics re-created on the new broker ({len(created)})")
+        try:
+            created = asyncio.run(ensure_topics(ServiceSettings(kafka_bootstrap_servers=broker.bootstrap)))
+            _say(f"topics re-created on the new broker ({len(created)})")
+        finally:
+            release()
 
     return Child(
         "broker", start, before_restart=before_restart, after_restart=after_restart, log_path=str(log_path)

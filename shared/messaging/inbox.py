@@ -56,7 +56,13 @@ from shared.events.registry import (
     describe_validation_error,
 )
 from shared.logging import correlation
-from shared.messaging.kafka import Membership, commit_as_member, make_consumer, membership
+from shared.messaging.kafka import (
+    Membership,
+    commit_as_member,
+    make_consumer,
+    membership,
+    positions_past_log_end,
+)
 from shared.messaging.outbox import Outbox
 from shared.settings import ServiceSettings
 
@@ -258,6 +264,7 @@ class InboxConsumer:
         self.duplicates = 0
         self.dead_lettered = 0
         self.commits_skipped = 0
+        self.rewinds = 0
         self._stopping = asyncio.Event()
         self._consumer: AIOKafkaConsumer | None = None
         self.alive_at = time.time()
@@ -614,6 +621,7 @@ class InboxConsumer:
             batching = self.settings.consumer_batch
             while not self._stopping.is_set():
                 self.alive_at = time.time()  # the heartbeat's proof that this loop turns
+                await self._rewind_past_log_end(consumer)
                 before = membership(consumer)
                 batches = await consumer.getmany(
                     timeout_ms=300, max_records=self.settings.consumer_batch_max_records
@@ -641,6 +649,19 @@ class InboxConsumer:
         finally:
             self._consumer = None
             await consumer.stop()
+
+    async def _rewind_past_log_end(self, consumer: AIOKafkaConsumer) -> None:
+        """A position past the end of its log belongs to a log that is gone (a broker that came back empty, a
+        re-created topic): read the partition again from its beginning; the inbox absorbs what was applied."""
+        past = positions_past_log_end(consumer)
+        if past:
+            self.rewinds += len(past)
+            log.warning(
+                "%s: %s: the position is past the end of the log (the broker lost it); reading from the start",
+                self.name,
+                ", ".join(f"{tp.topic}/{tp.partition}" for tp in sorted(past)),
+            )
+            await consumer.seek_to_beginning(*past)
 
     async def _commit(
         self, consumer: AIOKafkaConsumer, tp: TopicPartition, offset: int, fetched_in: Membership

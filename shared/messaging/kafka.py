@@ -154,6 +154,27 @@ async def commit_as_member(
     return await asyncio.wait_for(attempt(), timeout_s)
 
 
+def positions_past_log_end(consumer: AIOKafkaConsumer) -> list[TopicPartition]:
+    """The assigned partitions whose fetch position lies beyond the end of the log, as the last fetch response
+    for the partition gave it (its high watermark).
+
+    Apache Kafka answers a fetch past the log's end with ``OFFSET_OUT_OF_RANGE`` and the consumer resets its
+    position; tansu answers with no records and keeps the position. A consumer still holding a position from a
+    broker that came back empty would wait there and never read what the new log holds below it. A position
+    is never past the high watermark otherwise (it is at most the offset after the last record read).
+    """
+    subscription = consumer._subscription.subscription  # position and watermark: aiokafka's partition state
+    assignment = subscription.assignment if subscription is not None else None
+    if assignment is None or not assignment.active:
+        return []
+    past: list[TopicPartition] = []
+    for tp in assignment.tps:
+        state = assignment.state_value(tp)
+        if state.has_valid_position and state.highwater is not None and state.position > state.highwater:
+            past.append(tp)
+    return past
+
+
 async def ensure_topics(settings: ServiceSettings, names: Iterable[str] | None = None) -> list[str]:
     """Create the project's topics (with their final partition count) if missing.
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import sys
 import time
 from pathlib import Path
 
@@ -63,6 +64,11 @@ async def _unpublished(settings: Settings) -> int:
         await engine.dispose()
 
 
+def _state(pid: int) -> str:
+    """A process's state letter from /proc (T: stopped)."""
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+
+
 def _kill_and_wait_for_restart(sup: Supervisor, broker: TansuBroker, restarts: int) -> None:
     os.kill(broker.process.pid, signal.SIGKILL)
     deadline = time.monotonic() + 120
@@ -86,6 +92,17 @@ async def test_a_killed_broker_is_restarted_after_the_outboxes_were_republished(
     )
     serving = asyncio.create_task(server.serve())
     broker = TansuBroker(free_port(), log_path=tmp_path / "tansu.log")
+    # Stands for a worker: it notes when it is let go (SIGCONT) after being held (SIGSTOP).
+    marker = tmp_path / "continued"
+    client = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-c",
+        "import pathlib, signal, sys, time\n"
+        "signal.signal(signal.SIGCONT, lambda *_: pathlib.Path(sys.argv[1]).write_text('continued'))\n"
+        "pathlib.Path(sys.argv[1]).write_text('ready')\n"
+        "time.sleep(300)",
+        str(marker),
+    )
     said: list[str] = []
     sup = Supervisor(said.append)
     try:
@@ -100,10 +117,15 @@ async def test_a_killed_broker_is_restarted_after_the_outboxes_were_republished(
             {"intake": f"http://127.0.0.1:{api_port}"},
             {"intake": env},
             tmp_path / "tansu.log",
+            kafka_clients=lambda: [client.pid],
         )
         child.backoff = Backoff(initial_s=0.1)
         sup.add(child)
         await _fill_outbox(settings)
+        ready_by = time.monotonic() + 30
+        while not marker.exists() or marker.read_text() != "ready":
+            assert time.monotonic() < ready_by, "the stand-in client did not start"
+            await asyncio.sleep(0.05)
 
         # Killed while the API is up: republished through the API.
         await asyncio.to_thread(_kill_and_wait_for_restart, sup, broker, 1)
@@ -111,6 +133,11 @@ async def test_a_killed_broker_is_restarted_after_the_outboxes_were_republished(
         assert "broker lost its records: republishing every outbox since" in out
         assert "intake: 5 events to send again" in out, out
         assert "topics re-created on the new broker (10)" in out
+        # The Kafka clients were held from before the republish until the topics existed, and let go.
+        assert out.index("holding 1 Kafka clients (SIGSTOP)") < out.index("broker lost its records")
+        assert out.index("topics re-created on the new broker") < out.index("released 1 Kafka clients")
+        assert marker.read_text() == "continued"
+        assert _state(client.pid) != "T", "the client runs again"
         assert said[0].startswith("broker (pid") and "died: signal SIGKILL" in said[0]
         assert await _unpublished(settings) == 5
         admin = AIOKafkaAdminClient(bootstrap_servers=broker.bootstrap)
@@ -130,6 +157,8 @@ async def test_a_killed_broker_is_restarted_after_the_outboxes_were_republished(
         assert "intake: 5 outbox rows since" in out and "(CLI; API unreachable (ConnectError))" in out, out
         assert await _unpublished(settings) == 5
     finally:
+        client.kill()
+        await client.wait()
         server.should_exit = True
         await asyncio.gather(serving, return_exceptions=True)
         broker.stop()
