@@ -25,6 +25,7 @@ import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 
+from shared.api.errors import ApiError
 from shared.clock import BEIJING
 from shared.validation import InvalidIdentifier, parse_resident_id
 
@@ -34,17 +35,16 @@ _MIN_RSA_BITS = 2048
 _EC_ALGORITHMS = {"secp256r1": "ES256", "secp384r1": "ES384"}
 
 
-class AssertionRefused(Exception):
+class AssertionRefused(ApiError):
     """An assertion intake does not accept: ``code`` is the API's machine code, ``status`` 401 (not
-    authentic, expired, replayed) or 400 (authentic but its person claims are unusable)."""
+    authentic, expired, replayed) or 400 (authentic but its person claims are unusable). One of the error
+    family, so that it answers as such wherever it surfaces; the login handler words the answer
+    (``services.intake.handlers.identity.refusal``)."""
 
     def __init__(
         self, status: int, code: str, message: str, claim: str | None = None, claim_code: str | None = None
     ) -> None:
-        super().__init__(message)
-        self.status = status
-        self.code = code
-        self.message = message
+        super().__init__(status, code, message)
         #: The person claim at fault (400 only) and a machine code for it, e.g. ``id_number.check_digit``.
         self.claim = claim
         self.claim_code = claim_code
