@@ -10,7 +10,8 @@ clock set to a Monday in May of next year. The points round and the graduate rou
 services' HTTP APIs (:mod:`demo.annual`); counts are read back from the services, the invariants checked
 in their databases (:mod:`demo.invariants`), and the report written to ``var/demo-<ts>/report.html``.
 Then the stack keeps running with a graduate list of the next year open, until Ctrl-C (``EXIT=1``: stop
-at once). Ctrl-C, SIGINT or SIGTERM to this process, and any error, stop the whole stack.
+at once). Ctrl-C, SIGINT or SIGTERM to this process, and any error, stop the whole stack (exit status
+130 after Ctrl-C or SIGINT, 143 after SIGTERM).
 """
 
 from __future__ import annotations
@@ -37,6 +38,8 @@ from demo.report import build_summary, invariant_table, render_html, summary_tab
 from demo.stack import DemoStack, move_clock
 from demo.world import World
 from shared.clock import BEIJING, SharedOffsetClock
+from shared.devstack.termination import EXIT_STATUS as TERMINATED_STATUS
+from shared.devstack.termination import Terminated, raise_on_sigterm
 from shared.settings import DEFAULT_PORTS
 
 REPO = Path(__file__).resolve().parents[1]
@@ -69,10 +72,6 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     if args.applicants < 20 or args.graduates < 6:
         ap.error("at least 20 applicants and 6 graduates (one per supervising unit)")
     return args
-
-
-def _on_sigterm(*_: object) -> None:
-    raise KeyboardInterrupt
 
 
 async def play(
@@ -188,7 +187,7 @@ def main(argv: list[str] | None = None) -> int:
         "HUKOU_CALENDAR_OVERRIDES": str(var / "calendar.json"),
     }
     stack = DemoStack(var, env, say=lambda m: print(f"[demo] {m}", flush=True))
-    signal.signal(signal.SIGTERM, _on_sigterm)
+    raise_on_sigterm()
     code = 1
     try:
         print(f"[demo] starting the local stack in {var} (log: {stack.log_path})", flush=True)
@@ -201,9 +200,9 @@ def main(argv: list[str] | None = None) -> int:
             while stack.wait(1.0) is None:
                 pass
             console.print("[red]the stack stopped by itself[/]")
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, Terminated) as stop:
         print("\n[demo] interrupted; stopping the stack", flush=True)
-        code = 130
+        code = 130 if isinstance(stop, KeyboardInterrupt) else TERMINATED_STATUS
     finally:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         signal.signal(signal.SIGTERM, signal.SIG_IGN)

@@ -205,6 +205,7 @@ def start_stack(var: Path, port_offset: int, kafka_port: int, applicants: int, e
     env["MOCK_REGISTRY_POPULATION"] = str(max(2000, applicants))
     cmd = [sys.executable, "-m", "shared.devstack", "--var-dir", str(var), "run"]
     cmd += ["--port-offset", str(port_offset), "--kafka-port", str(kafka_port), "--ready-timeout", "120"]
+    cmd += ["--stop-with-parent"]  # this tool killed: the stack stops too
     proc = subprocess.Popen(
         cmd,
         cwd=REPO,

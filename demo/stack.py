@@ -91,7 +91,7 @@ class DemoStack:
     def start(self, timeout_s: float = 240.0) -> None:
         self.var.mkdir(parents=True, exist_ok=True)
         cmd = [sys.executable, "-m", "shared.devstack", "--var-dir", str(self.var), "run"]
-        cmd += ["--kafka-port", str(free_port()), "--ready-timeout", "180"]
+        cmd += ["--kafka-port", str(free_port()), "--ready-timeout", "180", "--stop-with-parent"]
         self.proc = subprocess.Popen(
             cmd,
             cwd=REPO,

@@ -17,6 +17,7 @@ import json
 import os
 import secrets
 import signal
+import socket
 import string
 import subprocess
 import sys
@@ -39,6 +40,8 @@ from shared.devstack.servers import (
     with_database,
 )
 from shared.devstack.supervisor import Child, Supervisor
+from shared.devstack.termination import EXIT_STATUS as TERMINATED_STATUS
+from shared.devstack.termination import Terminated, raise_on_sigterm
 from shared.settings import DEFAULT_PORTS, SERVICES, ServiceSettings
 
 REPO = Path(__file__).resolve().parents[2]
@@ -116,7 +119,29 @@ def _bootstrap_admin(var: Path, intake_db_url: str, data_key: str) -> str:
 
 
 def _say(msg: str) -> None:
-    print(f"[stack] {msg}", flush=True)
+    try:
+        print(f"[stack] {msg}", flush=True)
+    except BrokenPipeError:
+        # Whoever read the stack's output is gone (a demo killed with SIGKILL). The stack must still stop
+        # what it started, so from now on its messages go nowhere rather than abort that.
+        sys.stdout = open(os.devnull, "w", encoding="utf-8")
+
+
+def ports_taken(port_offset: int, kafka_port: int | None) -> list[str]:
+    """The fixed ports this stack would listen on that something else already holds ("8101 (intake)")."""
+    wanted = {svc: port + port_offset for svc, port in DEFAULT_PORTS.items()}
+    wanted |= {f"registry {dept}": port + port_offset for dept, port in MOCK_REGISTRIES.items()}
+    if kafka_port is not None:
+        wanted["broker"] = kafka_port
+    taken = []
+    for what, port in wanted.items():
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds: TIME_WAIT is free
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                taken.append(f"{port} ({what})")
+    return taken
 
 
 async def _prepare(pg_url: str, kafka: str, var: Path) -> None:
@@ -198,10 +223,17 @@ def run(args: argparse.Namespace) -> int:
     logs.mkdir(exist_ok=True)
     started = time.monotonic()
 
-    def _interrupt(*_: object) -> None:
-        raise KeyboardInterrupt
-
-    signal.signal(signal.SIGTERM, _interrupt)
+    raise_on_sigterm()  # while it starts; once it runs, SIGINT and SIGTERM set the stop flag below
+    external_kafka = bool(os.environ.get("HUKOU_KAFKA_BOOTSTRAP_SERVERS"))
+    taken = ports_taken(args.port_offset, None if external_kafka else args.kafka_port)
+    if taken:
+        _say(
+            f"cannot start: {'ports' if len(taken) > 1 else 'port'} {', '.join(taken)} already in use."
+            " Is another local stack (make run, make demo) still running? Stop it with Ctrl-C, or start"
+            " this one with --port-offset."
+        )
+        return 2
+    parent = os.getppid()
     pg: EmbeddedPostgres | None = None
     broker: TansuBroker | None = None
     sup = Supervisor(_say, pid_dir=var / "pids")  # var/pids/<child>.pid: for tools like demo.chaos
@@ -296,11 +328,16 @@ def run(args: argparse.Namespace) -> int:
         signal.signal(signal.SIGINT, _stop)
         signal.signal(signal.SIGTERM, _stop)
         while not stop["flag"]:
+            if args.stop_with_parent and os.getppid() != parent:
+                _say("the process that started the stack has ended (--stop-with-parent)")
+                break
             sup.tick()
             time.sleep(0.3)
         return 0
     except KeyboardInterrupt:
         return 130
+    except Terminated:
+        return TERMINATED_STATUS
     finally:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
@@ -487,6 +524,11 @@ def main(argv: list[str] | None = None) -> int:
     r.add_argument("--kafka-port", type=int, default=19092)
     r.add_argument("--port-offset", type=int, default=0)
     r.add_argument("--ready-timeout", type=float, default=60)
+    r.add_argument(
+        "--stop-with-parent",
+        action="store_true",
+        help="stop the stack once the process that started it has ended (the demo: even if it is killed)",
+    )
     t = sub.add_parser("token", help="mint a development access token")
     t.add_argument("--role", required=True)
     t.add_argument("--subject", default="dev")
