@@ -16,6 +16,7 @@ import httpx
 import pytest
 
 from demo.stack import READY_LINE, processes_of
+from shared.devstack.__main__ import ports_taken
 from shared.devstack.servers import free_port
 from shared.settings import DEFAULT_PORTS
 
@@ -31,7 +32,7 @@ def _port_open(port: int) -> bool:
 
 def _free_offset() -> int:
     for offset in range(3000, 9000, 37):
-        if not any(_port_open(p + offset) for p in DEFAULT_PORTS.values()):
+        if not ports_taken(offset, kafka_port=None):  # the services' and the registries' ports
             return offset
     raise RuntimeError("no free port range")
 
@@ -90,8 +91,7 @@ def test_make_run_brings_all_five_services_ready_within_60_seconds_and_ctrl_c_st
         lines.append(out or "")
     assert "stopped" in "".join(lines)
     assert not any(_port_open(p + offset) for p in DEFAULT_PORTS.values()), "a service survived Ctrl-C"
-    leftover = subprocess.run(["pgrep", "-f", str(tmp_path)], capture_output=True, text=True).stdout.strip()
-    assert leftover == "", f"processes left behind: {leftover}"
+    assert _left_behind(tmp_path / "var") == [], "processes left behind"
 
 
 def _stack_cmd(var: Path, offset: int, *extra: str) -> list[str]:
@@ -109,9 +109,8 @@ def _stack_cmd(var: Path, offset: int, *extra: str) -> list[str]:
 
 
 def _left_behind(var: Path) -> list[int]:
-    return processes_of(
-        var
-    )  # by command line, environment (every child of the stack has var there) or pid file
+    """By command line, environment (every child of the stack has ``var`` there) or pid file."""
+    return processes_of(var)
 
 
 def test_a_stack_whose_ports_are_taken_refuses_to_start_and_names_them(tmp_path: Path) -> None:
